@@ -1,0 +1,9 @@
+"""Workshop kit for safe, secure and ethical data sharing between government agencies.
+
+Importing the package is cheap on purpose: notebooks, the command line and the handout
+builder each import only the modules they use (``datasharing_workshop.rules``,
+``datasharing_workshop.catalogue``, ...). Nothing heavy (nbformat, ipywidgets, pydantic)
+is imported here.
+"""
+
+__version__ = "0.1.0"

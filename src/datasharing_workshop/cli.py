@@ -1,0 +1,63 @@
+"""The ``datasharing-workshop`` command line.
+
+Each sub-command lives in ``datasharing_workshop.commands.<name>`` and exposes
+``register(subparsers)``; its heavy imports happen inside its ``run`` function so that
+``datasharing-workshop validate`` stays quick (see benchmarks/bench_startup.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import KitError
+
+#: Sub-command modules, in the order ``--help`` lists them.
+COMMAND_MODULES = ("validate", "advise", "answers", "build")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="datasharing-workshop",
+        description=(
+            "Run and prepare the data sharing workshop: check the content, answer "
+            "'what if' questions from the playbook's rules, export answers, build handouts."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command another issue has not added yet
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except KitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
+    except BrokenPipeError:  # output piped into `head`: not an error for the person
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Errors the kit raises on purpose, each with a message written for a person.
+
+The command line prints these messages and exits with status 2 (bad input) or 1 (a build
+that failed); it never shows a traceback for them. Notebooks see the same exceptions, so a
+facilitator who loads a broken scenario file in JupyterLab reads the same sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KitError(Exception):
+    """Base class: ``str(error)`` is a complete message for a facilitator."""
+
+    #: Exit status the command line uses for this kind of error.
+    exit_status = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one content file.
+
+    Parameters
+    ----------
+    file
+        Path of the file, as the user would type it (relative where possible).
+    field
+        Where in the file: a path such as ``channels[3].max_size_mb``; empty for the whole file.
+    message
+        What was expected and what was found.
+    line
+        1-based line number in ``file`` when it is known.
+    """
+
+    file: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.field:
+            where = f"{where}: {self.field}"
+        return f"{where}: {self.message}"
+
+
+class ContentError(KitError):
+    """Content under exercises/ (or a workshop config) is malformed.
+
+    Carries every problem found, not only the first, so one run of ``validate`` lists all
+    of them.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        count = len(self.problems)
+        head = "1 problem" if count == 1 else f"{count} problems"
+        lines = [f"{head} found in the workshop content:"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class InputError(KitError):
+    """A value typed on the command line or passed from a notebook is not usable."""
+
+
+class StoreError(KitError):
+    """The answer store cannot be opened, read or written."""
+
+
+class BuildError(KitError):
+    """Building the handouts failed (a notebook raised, a tag is unknown, ...)."""
+
+    exit_status = 1

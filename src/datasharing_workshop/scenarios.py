@@ -1,0 +1,302 @@
+"""Breakout scenarios: ``exercises/<jurisdiction>/scenarios/<set>/<breakout>.yaml``.
+
+A facilitator adds a scenario by adding an entry to one of these files; ``datasharing-workshop
+validate`` checks it against the jurisdiction's catalogue (every category, rule, channel and
+recipient it names must exist, and the answer it pins must agree with the rules).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+
+from .catalogue import Catalogue, load_catalogue
+from .catalogue_models import Entry, Id, Source, Text
+from .errors import ContentError, InputError, Problem
+from .sizes import parse_size
+from .yaml_source import YamlDocument, display_path, read_yaml, validation_problems
+
+DEFAULT_SET = "standard"
+Difficulty = Literal["easy", "medium", "tricky"]
+
+# SSN-like values must never be real: the Social Security Administration never issues
+# numbers starting with 9, 000 or 666, or with 00 in the middle or 0000 at the end.
+_SSN = re.compile(r"\b(\d{3})-?(\d{2})-?(\d{4})\b")
+
+
+def ssn_is_never_issued(area: str, group: str, serial: str) -> bool:
+    return area.startswith("9") or area in ("000", "666") or group == "00" or serial == "0000"
+
+
+class ScenarioBase(Entry):
+    id: Id
+    title: Text
+    difficulty: Difficulty
+    story: Text = Field(description="what the group reads: who has the data and who wants it")
+    facilitator_notes: str = Field("", description="shown only in the facilitator copy")
+    source: Source
+
+
+# --- Breakout 1: classifying data ------------------------------------------------------------
+
+
+class DatasetField(Entry):
+    name: Text
+    description: Text
+    samples: list[Annotated[str, Field(min_length=1)]] = Field(min_length=2, max_length=3)
+    category: Id = Field(description="answer key: the field's category id")
+    rule: Id | None = Field(None, description="answer key: governing rule id, or none")
+    explanation: str = Field("", description="why, shown when a group gets it wrong")
+
+    @field_validator("samples", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        # YAML reads 06106 as a number; samples are shown as text.
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("samples")
+    @classmethod
+    def _synthetic(cls, value: list[str]) -> list[str]:
+        for sample in value:
+            for match in _SSN.finditer(sample):
+                if not ssn_is_never_issued(*match.groups()):
+                    raise ValueError(
+                        f"sample {sample!r} looks like a real Social Security number; use a "
+                        "never-issued range (starting with 9, 000 or 666)"
+                    )
+        return value
+
+
+class Dataset(Entry):
+    name: Text
+    fields: list[DatasetField] = Field(min_length=2)
+
+
+class ClassifyScenario(ScenarioBase):
+    dataset: Dataset
+
+
+# --- Breakout 2: choosing a transfer channel -------------------------------------------------
+
+
+class TransferData(Entry):
+    categories: list[Id] = Field([], description="category ids in the file")
+    dataset: str = Field("", description="or: the id of a classify_data scenario's dataset")
+
+
+class TransferScenario(ScenarioBase):
+    data: TransferData
+    size: Text = Field(description="file size, for example '3 GB'")
+    recipient: Id
+    frequency: Literal["one_off", "recurring"] = "one_off"
+    deidentified_ok: bool = Field(
+        False, description="the request can be met without knowing who anyone is"
+    )
+    expected_best: Id | None = Field(
+        None, description="the channel the scenario was written to lead to (checked by the rules)"
+    )
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        try:
+            parse_size(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+@dataclass(frozen=True)
+class Breakout:
+    id: str
+    title: str
+    model: type[ScenarioBase]
+    check: Callable[[Catalogue, Any, "_Where"], None]
+
+
+class _Where:
+    """Reports cross-reference problems at the scenario's lines."""
+
+    def __init__(self, doc: YamlDocument, index: int):
+        self.doc, self.index, self.problems = doc, index, []
+
+    def add(self, loc: tuple, message: str) -> None:
+        self.problems.append(self.doc.problem(("scenarios", self.index, *loc), message))
+
+    def ref(self, loc: tuple, value: str | None, known, what: str) -> bool:
+        known = list(known)
+        if value is not None and value not in known:
+            self.add(loc, f"unknown {what} '{value}'; expected one of: {', '.join(known)}")
+            return False
+        return True
+
+
+def _check_source(cat: Catalogue, sc: ScenarioBase, where: _Where) -> None:
+    where.ref(("source",), sc.source, cat.sections, "playbook section")
+
+
+def _check_classify(cat: Catalogue, sc: ClassifyScenario, where: _Where) -> None:
+    _check_source(cat, sc, where)
+    names: set[str] = set()
+    for i, f in enumerate(sc.dataset.fields):
+        loc = ("dataset", "fields", i)
+        if f.name in names:
+            where.add((*loc, "name"), f"duplicate field name '{f.name}'")
+        names.add(f.name)
+        ok = where.ref((*loc, "category"), f.category, cat.categories, "category")
+        if f.rule is not None and where.ref((*loc, "rule"), f.rule, cat.governing_rules, "rule"):
+            from .rules.sensitivity import lineage
+
+            covered = cat.governing_rules[f.rule].covers
+            if ok and not set(lineage(cat, f.category)) & set(covered):
+                where.add((*loc, "rule"), f"rule '{f.rule}' does not cover category "
+                          f"'{f.category}' (it covers: {', '.join(covered)})")
+
+
+def _check_transfer(cat: Catalogue, sc: TransferScenario, where: _Where) -> None:
+    _check_source(cat, sc, where)
+    if bool(sc.data.categories) == bool(sc.data.dataset):
+        where.add(("data",), "give either `categories` or `dataset`, not both and not neither")
+        return
+    for k, c in enumerate(sc.data.categories):
+        where.ref(("data", "categories", k), c, cat.categories, "category")
+    where.ref(("recipient",), sc.recipient, cat.recipients, "recipient")
+    if sc.expected_best is not None:
+        where.ref(("expected_best",), sc.expected_best, cat.channels, "channel")
+
+
+BREAKOUTS: dict[str, Breakout] = {
+    "classify_data": Breakout("classify_data", "Classifying data", ClassifyScenario,
+                              _check_classify),
+    "transfer_channel": Breakout("transfer_channel", "Choosing a transfer channel",
+                                 TransferScenario, _check_transfer),
+}
+
+
+def scenario_path(breakout: str, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET,
+                  catalogue: Catalogue | None = None) -> Path:
+    cat = catalogue or load_catalogue(jurisdiction)
+    return cat.folder / "scenarios" / scenario_set / f"{breakout}.yaml"
+
+
+def load_scenarios(
+    breakout: str,
+    jurisdiction: str = "ct",
+    scenario_set: str = DEFAULT_SET,
+) -> list[Any]:
+    """The scenarios of one breakout, checked against the jurisdiction's catalogue.
+
+    Raises
+    ------
+    ContentError
+        Unknown breakout, missing file, or any problem in the file.
+    """
+    if breakout not in BREAKOUTS:
+        raise ContentError([Problem(breakout, "", f"unknown breakout; expected one of: "
+                                    f"{', '.join(BREAKOUTS)}")])
+    cat = load_catalogue(jurisdiction)
+    path = scenario_path(breakout, scenario_set=scenario_set, catalogue=cat)
+    if not path.exists():
+        sets = sorted(p.name for p in (cat.folder / "scenarios").glob("*") if p.is_dir())
+        raise ContentError([Problem(display_path(path), "", f"no scenario file for breakout "
+                            f"'{breakout}' in set '{scenario_set}' (sets here: "
+                            f"{', '.join(sets) or 'none'})")])
+    scenarios, problems = _load_file(cat, BREAKOUTS[breakout], path)
+    if problems:
+        raise ContentError(problems)
+    return scenarios
+
+
+def _load_file(cat: Catalogue, breakout: Breakout, path: Path) -> tuple[list[Any], list[Problem]]:
+    try:
+        doc = read_yaml(path)
+    except ContentError as exc:
+        return [], exc.problems
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("scenarios"), list):
+        return [], [doc.problem((), "expected a mapping with a `scenarios:` list")]
+    extra = sorted(set(doc.data) - {"scenarios"})
+    problems: list[Problem] = [doc.problem((k,), "unknown field; only `scenarios` is expected")
+                               for k in extra]
+    scenarios = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(doc.data["scenarios"]):
+        try:
+            sc = breakout.model.model_validate(raw)
+        except ValidationError as exc:
+            problems += validation_problems(doc, exc, prefix=("scenarios", index))
+            continue
+        where = _Where(doc, index)
+        if sc.id in seen:
+            where.add(("id",), f"duplicate id '{sc.id}' (also scenarios[{seen[sc.id]}])")
+        seen.setdefault(sc.id, index)
+        breakout.check(cat, sc, where)
+        problems += where.problems
+        scenarios.append(sc)
+    if not doc.data["scenarios"]:
+        problems.append(doc.problem(("scenarios",), "no scenarios: add at least one"))
+    return scenarios, problems
+
+
+def validate_scenarios(cat: Catalogue) -> tuple[int, list[Problem]]:
+    """Check every scenario file of a catalogue: (number of scenarios, problems)."""
+    folder = cat.folder / "scenarios"
+    count, problems = 0, []
+    if not folder.is_dir():
+        return 0, []
+    for path in sorted(folder.glob("*/*.yaml")):
+        breakout = BREAKOUTS.get(path.stem)
+        if breakout is None:
+            problems.append(Problem(display_path(path), "", f"unknown breakout '{path.stem}' "
+                                    f"(file name); expected one of: {', '.join(BREAKOUTS)}"))
+            continue
+        scenarios, found = _load_file(cat, breakout, path)
+        count += len(scenarios)
+        problems += found
+    # Cross-scenario references and pinned answers need the rules engine.
+    if not problems:
+        problems += _check_answers(cat)
+    return count, problems
+
+
+def _check_answers(cat: Catalogue) -> list[Problem]:
+    """Pinned answers (``expected_best``) must agree with the rules as the catalogue says."""
+    from .rules.transfer import advise_transfer, make_transfer
+
+    problems = []
+    for path in sorted((cat.folder / "scenarios").glob("*/transfer_channel.yaml")):
+        doc = read_yaml(path)
+        for index, sc in enumerate(_load_file(cat, BREAKOUTS["transfer_channel"], path)[0]):
+            where = _Where(doc, index)
+            try:
+                categories = transfer_categories(cat, sc, path.parent.name)
+            except ContentError as exc:
+                where.add(("data", "dataset"), exc.problems[0].message)
+                problems += where.problems
+                continue
+            advice = advise_transfer(cat, make_transfer(cat, categories, sc.size, sc.recipient,
+                                                        deidentified_ok=sc.deidentified_ok))
+            best = advice.best.channel.id if advice.best else None
+            if sc.expected_best is not None and best != sc.expected_best:
+                where.add(("expected_best",), f"the rules pick '{best}' for this scenario, not "
+                          f"'{sc.expected_best}'; fix the scenario or the catalogue")
+            problems += where.problems
+    return problems
+
+
+def transfer_categories(cat: Catalogue, sc: TransferScenario, scenario_set: str) -> list[str]:
+    """The categories a transfer scenario's file holds (its own, or its dataset's fields)."""
+    if sc.data.categories:
+        return list(sc.data.categories)
+    path = cat.folder / "scenarios" / scenario_set / "classify_data.yaml"
+    scenarios, _ = _load_file(cat, BREAKOUTS["classify_data"], path) if path.exists() else ([], [])
+    for other in scenarios:
+        if other.id == sc.data.dataset:
+            return [f.category for f in other.dataset.fields]
+    known = ", ".join(s.id for s in scenarios) or "none"
+    raise ContentError([Problem(display_path(path), "", f"no classify_data scenario "
+                                f"'{sc.data.dataset}'; expected one of: {known}")])

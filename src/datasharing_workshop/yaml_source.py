@@ -1,0 +1,182 @@
+"""Read YAML content files and turn validation failures into :class:`~.errors.Problem` s.
+
+Facilitators edit the YAML by hand, so every message must point at a file, a line and a
+field path (``channels[3].max_size``). PyYAML's node tree keeps line numbers; pydantic's
+errors keep field paths; this module joins the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError, Problem
+
+try:  # libyaml is several times faster and is present in the PyPI wheels
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - pure-Python fallback
+    _Loader = yaml.SafeLoader
+
+PathPart = str | int
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """The path as a person would type it: relative to ``root`` (or the cwd) when inside it."""
+    path = Path(path)
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return path.resolve().relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def format_field(loc: Sequence[PathPart]) -> str:
+    """``("channels", 3, "max_size")`` -> ``channels[3].max_size``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file: its data plus the node tree, for line numbers."""
+
+    path: Path
+    shown_as: str
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, loc: Sequence[PathPart]) -> int | None:
+        """1-based line of the value at ``loc``, or of its nearest ancestor that exists."""
+        node = self.root
+        line = None if node is None else node.start_mark.line + 1
+        for part in loc:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+            line = node.start_mark.line + 1
+        return line
+
+    def problem(self, loc: Sequence[PathPart], message: str) -> Problem:
+        return Problem(self.shown_as, format_field(loc), message, self.line_of(loc))
+
+
+def _child(node: yaml.Node | None, part: PathPart) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == part:
+                return value_node
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        return node.value[part] if 0 <= part < len(node.value) else None
+    return None
+
+
+def _duplicate_keys(doc_path: str, node: yaml.Node | None, loc: tuple = ()) -> list[Problem]:
+    """PyYAML keeps the last of two equal keys silently; a facilitator would lose an edit."""
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key == "<<":
+                continue
+            if key in seen:
+                problems.append(
+                    Problem(
+                        doc_path,
+                        format_field((*loc, key)),
+                        f"the key '{key}' appears twice in the same block (first on line "
+                        f"{seen[key]}); keep one",
+                        key_node.start_mark.line + 1,
+                    )
+                )
+            else:
+                seen[key] = key_node.start_mark.line + 1
+            problems += _duplicate_keys(doc_path, value_node, (*loc, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems += _duplicate_keys(doc_path, item, (*loc, index))
+    return problems
+
+
+def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:
+    """Parse one YAML file.
+
+    Raises
+    ------
+    ContentError
+        The file is missing, unreadable, not valid YAML, empty, or has duplicate keys.
+    """
+    path = Path(path)
+    shown = display_path(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError([Problem(shown, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError([Problem(shown, "", f"cannot be read as UTF-8 text ({exc})")]) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or "not valid YAML"
+        raise ContentError(
+            [Problem(shown, "", f"YAML syntax error: {what} (check indentation and colons)", line)]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ContentError([Problem(shown, "", f"YAML syntax error: {exc}")]) from None
+    if data is None:
+        raise ContentError([Problem(shown, "", "the file is empty; expected a YAML mapping")])
+    dupes = _duplicate_keys(shown, node)
+    if dupes:
+        raise ContentError(dupes)
+    return YamlDocument(path=path, shown_as=shown, data=data, root=node)
+
+
+def describe_input(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validation_problems(
+    doc: YamlDocument, error: Any, prefix: Sequence[PathPart] = ()
+) -> list[Problem]:
+    """Convert a pydantic ``ValidationError`` into problems with lines and plain words."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = [*prefix, *[p for p in item["loc"] if not _is_union_tag(p)]]
+        kind = item["type"]
+        if kind == "missing":
+            message = "this field is required but missing"
+        elif kind == "extra_forbidden":
+            message = "unknown field (check the spelling; see exercises/README.md for the fields)"
+        elif kind in ("value_error", "assertion_error"):
+            message = str(item["msg"]).removeprefix("Value error, ")
+        else:
+            message = f"{item['msg'][0].lower()}{item['msg'][1:]}, got {describe_input(item.get('input'))}"
+        problems.append(doc.problem(loc, message))
+    return problems
+
+
+def _is_union_tag(part: PathPart) -> bool:
+    # pydantic adds the member type's name ("str", "function-after[...]") to union paths
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "bool"})
+
+
+def problems_from(items: Iterable[Problem]) -> list[Problem]:
+    return sorted(items, key=lambda p: (p.file, p.line or 0, p.field))
