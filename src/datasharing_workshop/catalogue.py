@@ -230,8 +230,12 @@ def _load_cached(folder: Path, _stamp: tuple) -> Catalogue:
         roles=_by_id(parsed["roles.yaml"].roles),
         request_questions=_by_id(parsed["request_form.yaml"].questions),
         messages=messages,
-        files=tuple(sorted({d.path.resolve() for d in docs.values()}
-                           | ({(parent / "jurisdiction.yaml").resolve()} if parent else set()))),
+        files=tuple(
+            sorted(
+                {d.path.resolve() for d in docs.values()}
+                | ({(parent / "jurisdiction.yaml").resolve()} if parent else set())
+            )
+        ),
     )
     problems = _cross_check(cat, parsed, docs)
     if problems:
@@ -253,8 +257,11 @@ def _parent_folder(folder: Path, problems: list[Problem]) -> Path | None:
     if not (parent / "jurisdiction.yaml").is_file() or parent.resolve() == folder.resolve():
         doc = read_yaml(path)
         known = ", ".join(j for j in available_jurisdictions(folder.parent) if j != folder.name)
-        problems.append(doc.problem(("extends",), f"unknown jurisdiction '{name}'; expected one "
-                                    f"of: {known or 'none'}"))
+        problems.append(
+            doc.problem(
+                ("extends",), f"unknown jurisdiction '{name}'; expected one of: {known or 'none'}"
+            )
+        )
         return None
     return parent
 
@@ -270,8 +277,13 @@ def _with_inherited_sections(
         playbook = playbook or base.playbook
     doc = docs["jurisdiction.yaml"]
     if not sections:
-        problems.append(doc.problem(("sections",), "no playbook sections: list the sections "
-                                    "the catalogue cites (or `extends` a jurisdiction that does)"))
+        problems.append(
+            doc.problem(
+                ("sections",),
+                "no playbook sections: list the sections "
+                "the catalogue cites (or `extends` a jurisdiction that does)",
+            )
+        )
     if playbook is None:
         problems.append(doc.problem(("playbook",), "this field is required but missing"))
     return own.model_copy(update={"sections": sections, "playbook": playbook})

@@ -16,7 +16,7 @@ from . import __version__
 from .errors import KitError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("validate", "advise", "answers", "build")
+COMMAND_MODULES = ("validate", "advise", "answers", "build", "app")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -116,7 +116,7 @@ class Breakout:
     id: str
     title: str
     model: type[ScenarioBase]
-    check: Callable[[Catalogue, Any, "_Where"], None]
+    check: Callable[[Catalogue, Any, _Where], None]
 
 
 class _Where:
@@ -154,8 +154,11 @@ def _check_classify(cat: Catalogue, sc: ClassifyScenario, where: _Where) -> None
 
             covered = cat.governing_rules[f.rule].covers
             if ok and not set(lineage(cat, f.category)) & set(covered):
-                where.add((*loc, "rule"), f"rule '{f.rule}' does not cover category "
-                          f"'{f.category}' (it covers: {', '.join(covered)})")
+                where.add(
+                    (*loc, "rule"),
+                    f"rule '{f.rule}' does not cover category "
+                    f"'{f.category}' (it covers: {', '.join(covered)})",
+                )
 
 
 def _check_transfer(cat: Catalogue, sc: TransferScenario, where: _Where) -> None:
@@ -171,15 +174,21 @@ def _check_transfer(cat: Catalogue, sc: TransferScenario, where: _Where) -> None
 
 
 BREAKOUTS: dict[str, Breakout] = {
-    "classify_data": Breakout("classify_data", "Classifying data", ClassifyScenario,
-                              _check_classify),
-    "transfer_channel": Breakout("transfer_channel", "Choosing a transfer channel",
-                                 TransferScenario, _check_transfer),
+    "classify_data": Breakout(
+        "classify_data", "Classifying data", ClassifyScenario, _check_classify
+    ),
+    "transfer_channel": Breakout(
+        "transfer_channel", "Choosing a transfer channel", TransferScenario, _check_transfer
+    ),
 }
 
 
-def scenario_path(breakout: str, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET,
-                  catalogue: Catalogue | None = None) -> Path:
+def scenario_path(
+    breakout: str,
+    jurisdiction: str = "ct",
+    scenario_set: str = DEFAULT_SET,
+    catalogue: Catalogue | None = None,
+) -> Path:
     cat = catalogue or load_catalogue(jurisdiction)
     return cat.folder / "scenarios" / scenario_set / f"{breakout}.yaml"
 
@@ -197,15 +206,24 @@ def load_scenarios(
         Unknown breakout, missing file, or any problem in the file.
     """
     if breakout not in BREAKOUTS:
-        raise ContentError([Problem(breakout, "", f"unknown breakout; expected one of: "
-                                    f"{', '.join(BREAKOUTS)}")])
+        raise ContentError(
+            [Problem(breakout, "", f"unknown breakout; expected one of: {', '.join(BREAKOUTS)}")]
+        )
     cat = load_catalogue(jurisdiction)
     path = scenario_path(breakout, scenario_set=scenario_set, catalogue=cat)
     if not path.exists():
         sets = sorted(p.name for p in (cat.folder / "scenarios").glob("*") if p.is_dir())
-        raise ContentError([Problem(display_path(path), "", f"no scenario file for breakout "
-                            f"'{breakout}' in set '{scenario_set}' (sets here: "
-                            f"{', '.join(sets) or 'none'})")])
+        raise ContentError(
+            [
+                Problem(
+                    display_path(path),
+                    "",
+                    f"no scenario file for breakout "
+                    f"'{breakout}' in set '{scenario_set}' (sets here: "
+                    f"{', '.join(sets) or 'none'})",
+                )
+            ]
+        )
     scenarios, problems = _load_file(cat, BREAKOUTS[breakout], path)
     if problems:
         raise ContentError(problems)
@@ -220,8 +238,9 @@ def _load_file(cat: Catalogue, breakout: Breakout, path: Path) -> tuple[list[Any
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("scenarios"), list):
         return [], [doc.problem((), "expected a mapping with a `scenarios:` list")]
     extra = sorted(set(doc.data) - {"scenarios"})
-    problems: list[Problem] = [doc.problem((k,), "unknown field; only `scenarios` is expected")
-                               for k in extra]
+    problems: list[Problem] = [
+        doc.problem((k,), "unknown field; only `scenarios` is expected") for k in extra
+    ]
     scenarios = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(doc.data["scenarios"]):
@@ -251,8 +270,14 @@ def validate_scenarios(cat: Catalogue) -> tuple[int, list[Problem]]:
     for path in sorted(folder.glob("*/*.yaml")):
         breakout = BREAKOUTS.get(path.stem)
         if breakout is None:
-            problems.append(Problem(display_path(path), "", f"unknown breakout '{path.stem}' "
-                                    f"(file name); expected one of: {', '.join(BREAKOUTS)}"))
+            problems.append(
+                Problem(
+                    display_path(path),
+                    "",
+                    f"unknown breakout '{path.stem}' "
+                    f"(file name); expected one of: {', '.join(BREAKOUTS)}",
+                )
+            )
             continue
         scenarios, found = _load_file(cat, breakout, path)
         count += len(scenarios)
@@ -278,12 +303,19 @@ def _check_answers(cat: Catalogue) -> list[Problem]:
                 where.add(("data", "dataset"), exc.problems[0].message)
                 problems += where.problems
                 continue
-            advice = advise_transfer(cat, make_transfer(cat, categories, sc.size, sc.recipient,
-                                                        deidentified_ok=sc.deidentified_ok))
+            advice = advise_transfer(
+                cat,
+                make_transfer(
+                    cat, categories, sc.size, sc.recipient, deidentified_ok=sc.deidentified_ok
+                ),
+            )
             best = advice.best.channel.id if advice.best else None
             if sc.expected_best is not None and best != sc.expected_best:
-                where.add(("expected_best",), f"the rules pick '{best}' for this scenario, not "
-                          f"'{sc.expected_best}'; fix the scenario or the catalogue")
+                where.add(
+                    ("expected_best",),
+                    f"the rules pick '{best}' for this scenario, not "
+                    f"'{sc.expected_best}'; fix the scenario or the catalogue",
+                )
             problems += where.problems
     return problems
 
@@ -298,5 +330,12 @@ def transfer_categories(cat: Catalogue, sc: TransferScenario, scenario_set: str)
         if other.id == sc.data.dataset:
             return [f.category for f in other.dataset.fields]
     known = ", ".join(s.id for s in scenarios) or "none"
-    raise ContentError([Problem(display_path(path), "", f"no classify_data scenario "
-                                f"'{sc.data.dataset}'; expected one of: {known}")])
+    raise ContentError(
+        [
+            Problem(
+                display_path(path),
+                "",
+                f"no classify_data scenario '{sc.data.dataset}'; expected one of: {known}",
+            )
+        ]
+    )

@@ -168,7 +168,8 @@ def validation_problems(
         elif kind in ("value_error", "assertion_error"):
             message = str(item["msg"]).removeprefix("Value error, ")
         else:
-            message = f"{item['msg'][0].lower()}{item['msg'][1:]}, got {describe_input(item.get('input'))}"
+            text = str(item["msg"])
+            message = f"{text[0].lower()}{text[1:]}, got {describe_input(item.get('input'))}"
         problems.append(doc.problem(loc, message))
     return problems
 

@@ -1,8 +1,8 @@
 """``datasharing-workshop advise``: the playbook's verdict on a "what if" from the room.
 
-    datasharing-workshop advise transfer --data phi,pii --size 3GB --to agency
-    datasharing-workshop advise agreement --data phi --requester contractor --contractor-handles-phi
-    datasharing-workshop advise request answers.yaml
+datasharing-workshop advise transfer --data phi,pii --size 3GB --to agency
+datasharing-workshop advise agreement --data phi --requester contractor --contractor-handles-phi
+datasharing-workshop advise request answers.yaml
 """
 
 from __future__ import annotations
@@ -29,22 +29,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--data", required=True, help="category ids, comma-separated: phi,pii")
     t.add_argument("--size", required=True, help="file size: 40MB, 3GB, 1.5 GB")
     t.add_argument("--to", required=True, dest="recipient", help="recipient: agency|partner|public")
-    t.add_argument("--deidentified-ok", action="store_true",
-                   help="the request can be met without knowing who anyone is")
+    t.add_argument(
+        "--deidentified-ok",
+        action="store_true",
+        help="the request can be met without knowing who anyone is",
+    )
     common(t)
     t.set_defaults(run=run_transfer)
 
     a = sub.add_parser("agreement", help="which legal agreements fit a data share")
     a.add_argument("--data", required=True, help="category ids, comma-separated: pii,phi")
-    a.add_argument("--requester", required=True,
-                   help="agency|researcher|contractor|nonprofit|public (see agreements.yaml)")
+    a.add_argument(
+        "--requester",
+        required=True,
+        help="agency|researcher|contractor|nonprofit|public (see agreements.yaml)",
+    )
     a.add_argument("--ongoing", action="store_true", help="an ongoing relationship (default: once)")
-    a.add_argument("--varying", action="store_true",
-                   help="ongoing transfers whose parameters differ from one to the next")
+    a.add_argument(
+        "--varying",
+        action="store_true",
+        help="ongoing transfers whose parameters differ from one to the next",
+    )
     a.add_argument("--parties", type=str, default="2", help="agencies/organisations involved")
     a.add_argument("--contractor-handles-phi", action="store_true")
-    a.add_argument("--needs-identities", action="store_true",
-                   help="the requester must know who each person is")
+    a.add_argument(
+        "--needs-identities", action="store_true", help="the requester must know who each person is"
+    )
     a.add_argument("--basis", default="none", help="none|grant|service_contract")
     common(a)
     a.set_defaults(run=run_agreement)
@@ -73,16 +83,21 @@ def run_transfer(args: argparse.Namespace) -> int:
     from ..sizes import format_size
 
     cat = load_catalogue(args.jurisdiction)
-    transfer = make_transfer(cat, _split(args.data), args.size, args.recipient,
-                             deidentified_ok=args.deidentified_ok)
+    transfer = make_transfer(
+        cat, _split(args.data), args.size, args.recipient, deidentified_ok=args.deidentified_ok
+    )
     advice = advise_transfer(cat, transfer)
-    lines = [f"{format_size(transfer.size_bytes)} of {', '.join(transfer.categories)} to "
-             f"{cat.recipients[transfer.recipient].label} ({cat.jurisdiction.name})",
-             f"Sensitivity: {advice.sensitivity.level.label}", ""]
+    lines = [
+        f"{format_size(transfer.size_bytes)} of {', '.join(transfer.categories)} to "
+        f"{cat.recipients[transfer.recipient].label} ({cat.jurisdiction.name})",
+        f"Sensitivity: {advice.sensitivity.level.label}",
+        "",
+    ]
     if advice.best:
         lines.append(cat.message("channel_best", channel=advice.best.channel.name))
-        lines += ["Before sending:"] + [f"  {i}. {s.text}" for i, s in
-                                        enumerate(advice.best.steps, 1)] or []
+        lines += ["Before sending:"] + [
+            f"  {i}. {s.text}" for i, s in enumerate(advice.best.steps, 1)
+        ] or []
     else:
         lines.append(no_channel_reason(cat, advice).text)
     for verdict in advice.verdicts:
@@ -92,15 +107,22 @@ def run_transfer(args: argparse.Namespace) -> int:
             lines.append(f"  - {r.text}\n    (Playbook: {r.section_title})")
     payload = {
         "jurisdiction": cat.id,
-        "transfer": {"categories": list(transfer.categories), "size_bytes": transfer.size_bytes,
-                     "recipient": transfer.recipient, "deidentified_ok": transfer.deidentified_ok},
+        "transfer": {
+            "categories": list(transfer.categories),
+            "size_bytes": transfer.size_bytes,
+            "recipient": transfer.recipient,
+            "deidentified_ok": transfer.deidentified_ok,
+        },
         "sensitivity": advice.sensitivity.level.id,
         "best": advice.best.channel.id if advice.best else None,
         "channels": [
-            {"id": v.channel.id, "allowed": v.allowed,
-             "reasons": [r.as_dict() for r in v.reasons],
-             "warnings": [r.as_dict() for r in v.warnings],
-             "steps": [{"id": s.id, **s.reason.as_dict()} for s in v.steps]}
+            {
+                "id": v.channel.id,
+                "allowed": v.allowed,
+                "reasons": [r.as_dict() for r in v.reasons],
+                "warnings": [r.as_dict() for r in v.warnings],
+                "steps": [{"id": s.id, **s.reason.as_dict()} for s in v.steps],
+            }
             for v in advice.verdicts
         ],
     }
@@ -114,15 +136,21 @@ def run_agreement(args: argparse.Namespace) -> int:
 
     cat = load_catalogue(args.jurisdiction)
     situation = situation_from_data(
-        cat, _split(args.data), args.requester,
+        cat,
+        _split(args.data),
+        args.requester,
         frequency="ongoing" if args.ongoing else "one_off",
         parameters="varying" if args.varying else "fixed",
-        parties=args.parties, contractor_handles_phi=args.contractor_handles_phi,
-        needs_identities=args.needs_identities, basis=args.basis,
+        parties=args.parties,
+        contractor_handles_phi=args.contractor_handles_phi,
+        needs_identities=args.needs_identities,
+        basis=args.basis,
     )
     advice = advise_agreements(cat, situation)
-    lines = [f"Agreements for {cat.requesters[situation.requester].label} "
-             f"({situation.sensitivity} data, {situation.frequency.replace('_', '-')}):"]
+    lines = [
+        f"Agreements for {cat.requesters[situation.requester].label} "
+        f"({situation.sensitivity} data, {situation.frequency.replace('_', '-')}):"
+    ]
     for fit in advice.needed:
         lines.append(f"\n* {fit.agreement.abbreviation}: {fit.agreement.name}")
         lines += [f"  - {r.text}\n    (Playbook: {r.section_title})" for r in fit.reasons]
@@ -133,10 +161,14 @@ def run_agreement(args: argparse.Namespace) -> int:
     payload = {
         "jurisdiction": cat.id,
         "situation": {k: getattr(situation, k) for k in situation.__dataclass_fields__},
-        "needed": [{"id": f.agreement.id, "reasons": [r.as_dict() for r in f.reasons]}
-                   for f in advice.needed],
-        "consider": [{"id": f.agreement.id, "reasons": [r.as_dict() for r in f.reasons]}
-                     for f in advice.consider],
+        "needed": [
+            {"id": f.agreement.id, "reasons": [r.as_dict() for r in f.reasons]}
+            for f in advice.needed
+        ],
+        "consider": [
+            {"id": f.agreement.id, "reasons": [r.as_dict() for r in f.reasons]}
+            for f in advice.consider
+        ],
         "works_together": [r.as_dict() for r in advice.together],
     }
     _emit(args, payload, lines)
@@ -153,13 +185,17 @@ def run_request(args: argparse.Namespace) -> int:
 
     cat = load_catalogue(args.jurisdiction)
     doc = read_yaml(Path(args.answers))
-    if not isinstance(doc.data, dict) or not all(isinstance(v, str | None) for v in
-                                                 doc.data.values()):
+    if not isinstance(doc.data, dict) or not all(
+        isinstance(v, str | None) for v in doc.data.values()
+    ):
         raise ContentError([doc.problem((), "expected question ids mapped to text answers")])
     review = review_request(cat, doc.data)
     lines = [i.text for i in review.issues] or [review.summary.text]  # type: ignore[union-attr]
-    payload = {"complete": review.complete,
-               "issues": [{"question": i.question_id, "kind": i.kind, **i.reason.as_dict()}
-                          for i in review.issues]}
+    payload = {
+        "complete": review.complete,
+        "issues": [
+            {"question": i.question_id, "kind": i.kind, **i.reason.as_dict()} for i in review.issues
+        ],
+    }
     _emit(args, payload, lines)
     return 0 if review.complete else 1

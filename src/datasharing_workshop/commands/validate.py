@@ -36,8 +36,15 @@ def run(args: argparse.Namespace) -> int:
         targets = [args.path]
     if not targets:
         where = given or content_root()
-        raise ContentError([Problem(str(where), "", "no jurisdiction folders found (a folder "
-                                    "with a jurisdiction.yaml)")])
+        raise ContentError(
+            [
+                Problem(
+                    str(where),
+                    "",
+                    "no jurisdiction folders found (a folder with a jurisdiction.yaml)",
+                )
+            ]
+        )
     problems: list[Problem] = []
     for target in targets:
         try:
@@ -49,8 +56,10 @@ def run(args: argparse.Namespace) -> int:
         problems += found
         label = "example, invented" if cat.jurisdiction.example else cat.jurisdiction.name
         status = "OK" if not found else f"{len(found)} problem(s)"
-        print(f"{display_path(cat.folder)} ({label}): {len(cat.files)} catalogue files, "
-              f"{count} scenarios: {status}")
+        print(
+            f"{display_path(cat.folder)} ({label}): {len(cat.files)} catalogue files, "
+            f"{count} scenarios: {status}"
+        )
     if problems:
         raise ContentError(problems)
     print("All content is valid.")

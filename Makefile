@@ -1,0 +1,53 @@
+# Two commands on a fresh machine with Python 3.10+:
+#   make handouts   install into .venv, check the content, build the handouts
+#   make test       install the test extras into .venv and run the whole suite
+# Both are safe to run again: installs happen only when pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+PORT ?= 8866
+
+.PHONY: handouts test lab app validate lint format clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This kit needs Python 3.10 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(RUN_STAMP)
+
+validate: $(RUN_STAMP)
+	$(BIN)/datasharing-workshop validate
+
+handouts: validate
+	$(BIN)/datasharing-workshop build
+
+test: $(TEST_STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+lab: $(RUN_STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+app: $(RUN_STAMP)
+	$(BIN)/datasharing-workshop app --port $(PORT)
+
+clean:
+	rm -rf build

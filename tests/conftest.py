@@ -1,0 +1,35 @@
+"""Shared fixtures: a private copy of the content to break, and an isolated answer store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXERCISES = REPO / "exercises"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path_factory, monkeypatch):
+    # No test may write answers into the user's real data directory.
+    store = tmp_path_factory.mktemp("store") / "answers.sqlite"
+    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(store))
+
+
+@pytest.fixture
+def content(tmp_path, monkeypatch) -> Path:
+    """A writable copy of exercises/, used as the content root for this test."""
+    root = tmp_path / "exercises"
+    shutil.copytree(EXERCISES, root, ignore=shutil.ignore_patterns("data"))
+    monkeypatch.setenv("DATASHARING_WORKSHOP_CONTENT", str(root))
+    return root
+
+
+@pytest.fixture
+def ct():
+    from datasharing_workshop.catalogue import load_catalogue
+
+    return load_catalogue("ct")
