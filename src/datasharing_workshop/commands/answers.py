@@ -1,0 +1,184 @@
+"""``datasharing-workshop answers``: read the answer store from the command line.
+
+``answers export`` writes the groups' answers (or the observers' notes) as CSV or JSON;
+``answers list-workshops`` lists the workshops the store holds. Neither creates a store:
+pointing them at a missing file is an error, so a typo in ``--store`` is noticed instead
+of exporting an empty, freshly created database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+HELP = "export the groups' saved answers and observers' notes"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``answers`` sub-command to the kit's command line.
+
+    Parameters
+    ----------
+    subparsers
+        The object returned by ``ArgumentParser.add_subparsers``.
+    """
+    parser = subparsers.add_parser(
+        "answers",
+        help=HELP,
+        description=(
+            "Read the answer store that the exercise notebooks write to when a group "
+            "presses Check. The store is --store, else $DATASHARING_WORKSHOP_STORE, else "
+            "answers.sqlite in your user data folder."
+        ),
+    )
+    actions = parser.add_subparsers(dest="answers_action", metavar="ACTION")
+
+    export = actions.add_parser(
+        "export",
+        help="write answers (or observations) as CSV or JSON",
+        description=(
+            "Write every saved attempt (or, with --observations, every observer's note) "
+            "as CSV or JSON, to standard output or to --output. Free text is written "
+            "exactly as the groups typed it."
+        ),
+    )
+    export.add_argument(
+        "--format", dest="fmt", required=True, choices=("csv", "json"), help="output format"
+    )
+    export.add_argument("--workshop", help="only this workshop")
+    export.add_argument("--group", help="only this group")
+    _add_store_argument(export)
+    export.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write to FILE (replaced in one step, never left half-written) instead of "
+        "standard output",
+    )
+    export.add_argument(
+        "--observations",
+        action="store_true",
+        help="export the observers' notes instead of the answers",
+    )
+
+    listing = actions.add_parser(
+        "list-workshops", help="list the workshops that have saved answers or notes"
+    )
+    _add_store_argument(listing)
+
+    parser.set_defaults(run=run, answers_parser=parser)
+
+
+def _add_store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="answer store file (default: $DATASHARING_WORKSHOP_STORE or the user data folder)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``answers export`` or ``answers list-workshops``.
+
+    Parameters
+    ----------
+    args
+        Parsed arguments.
+
+    Returns
+    -------
+    int
+        0 on success, 2 when no action was given.
+
+    Raises
+    ------
+    StoreError
+        The store is missing or unreadable.
+    InputError
+        The output file cannot be written.
+    """
+    if args.answers_action is None:
+        args.answers_parser.print_help(sys.stderr)
+        return 2
+
+    from ..store import AnswerStore
+
+    with AnswerStore(args.store, create=False) as store:
+        if args.answers_action == "list-workshops":
+            names = store.workshops()
+            for name in names:
+                print(name)
+            if not names:
+                print(f"the answer store {store.path} holds no answers yet", file=sys.stderr)
+            return 0
+        return _export(store, args)
+
+
+def _export(store: Any, args: argparse.Namespace) -> int:
+    from ..store import export_answers, export_observations
+
+    if args.observations:
+        records: list[Any] = store.observations(workshop=args.workshop, group=args.group)
+        what = "observation"
+        write: Any = export_observations
+    else:
+        records = store.answers(workshop=args.workshop, group=args.group)
+        what = "answer"
+        write = export_answers
+
+    if args.output is None:
+        try:
+            write(records, args.fmt, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `... | head` closed the pipe: stop quietly, and point stdout at /dev/null so
+            # the interpreter's final flush does not print a traceback.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
+        return 0
+
+    _write_atomically(args.output, lambda stream: write(records, args.fmt, stream))
+    noun = what if len(records) == 1 else f"{what}s"
+    print(f"exported {len(records)} {noun} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(target: str, write: Any) -> None:
+    """Call ``write(stream)`` on a temporary file next to ``target``, then rename it.
+
+    A reader (or a spreadsheet with the file open) sees the old file or the new one, never
+    half an export, and an export that fails part-way leaves the old file in place.
+    """
+    import contextlib
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    path = Path(target).expanduser()
+    folder = path.parent
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {path}: {exc.strerror or exc} (folder {folder}); choose another "
+            "--output or leave it out to write to standard output"
+        ) from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise InputError(
+                f"cannot write {path}: {exc.strerror or exc}; choose another --output"
+            ) from None
+        raise
