@@ -1,0 +1,231 @@
+"""The code-free app: the breakout notebooks served by Voilà, without facilitator cells.
+
+Voilà runs a notebook and shows only its outputs and Markdown, so participants see the
+exercises and never the code. It does not apply nbconvert's ``TagRemovePreprocessor`` from
+its command line (its own execute step runs first; voila-dashboards/voila#171), so the
+facilitator and answer-key cells are removed here, into copies under ``build/app/``,
+before Voilà serves that folder.
+
+Pipeline per notebook, in this order:
+
+1. :func:`check_tags`: every cell tag must be a known one. A misspelt ``answer_key`` or
+   ``Facilitator`` would otherwise slip past step 2 and leak an answer, so it stops the
+   build instead.
+2. nbconvert's ``TagRemovePreprocessor`` drops cells tagged ``facilitator`` or
+   ``answer-key``.
+3. ``ClearOutputPreprocessor`` drops any outputs, in case a facilitator's run left some
+   (with a group's answers in them) in the source notebook.
+4. Optional: a cell after the ``parameters`` cell sets the workshop, group and store, the
+   way papermill injects parameters, so one laptop's app saves under its group's name.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .errors import BuildError, InputError
+
+#: Tags a kit notebook may carry; anything else is a mistake (see check_tags).
+ALLOWED_TAGS = frozenset({"parameters", "facilitator", "answer-key"})
+#: Cells with these tags never reach participants.
+REMOVED_TAGS = ("facilitator", "answer-key")
+#: Tag of the cell :func:`participant_copy` adds with the app's parameters (papermill's).
+INJECTED_TAG = "injected-parameters"
+#: Parameters the app may set, as the notebooks' ``parameters`` cell names them.
+PARAMETER_NAMES = ("workshop_id", "group", "scenario_set", "store_path", "jurisdiction")
+DEFAULT_PORT = 8866
+DEFAULT_OUTPUT = Path("build") / "app"
+
+
+def notebooks_folder() -> Path:
+    """The kit's ``notebooks/`` folder: the repository's, else ``./notebooks``."""
+    repo = Path(__file__).resolve().parents[2] / "notebooks"
+    return repo if repo.is_dir() else Path.cwd() / "notebooks"
+
+
+def kit_metadata(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    return dict(nb.get("metadata", {}).get("datasharing_workshop", {}) or {})
+
+
+def breakout_notebooks(folder: Path | None = None) -> list[Path]:
+    """The breakout notebooks in ``folder``: those whose metadata names an ``exercise``.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist.
+    """
+    folder = folder or notebooks_folder()
+    if not folder.is_dir():
+        raise InputError(f"no notebooks folder at {folder}; pass --notebooks FOLDER")
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = _read(path)
+        if kit_metadata(nb).get("exercise"):
+            found.append(path)
+    return found
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several kinds for a damaged file
+        raise BuildError(f"{path}: cannot read the notebook ({exc})") from None
+
+
+def check_tags(nb: nbformat.NotebookNode, name: str = "notebook") -> None:
+    """Refuse unknown cell tags, so a misspelt answer-key tag cannot leak an answer.
+
+    Raises
+    ------
+    BuildError
+        Naming every cell with an unknown tag.
+    """
+    problems = []
+    for index, cell in enumerate(nb.cells, start=1):
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if tag not in ALLOWED_TAGS:
+                problems.append(
+                    f"{name}: cell {index} has unknown tag '{tag}'; expected one of: "
+                    f"{', '.join(sorted(ALLOWED_TAGS))}"
+                )
+    if problems:
+        raise BuildError("\n".join(problems))
+
+
+def participant_copy(
+    nb: nbformat.NotebookNode,
+    *,
+    name: str = "notebook",
+    parameters: Mapping[str, str] | None = None,
+) -> nbformat.NotebookNode:
+    """A copy of ``nb`` fit for participants: no facilitator or answer-key cells, no outputs.
+
+    Parameters
+    ----------
+    nb
+        The source notebook (not changed).
+    name
+        How to name the notebook in error messages.
+    parameters
+        Values to set after the ``parameters`` cell (names from :data:`PARAMETER_NAMES`).
+
+    Raises
+    ------
+    BuildError
+        An unknown tag, or parameters for a notebook without exactly one parameters cell.
+    InputError
+        An unknown parameter name.
+    """
+    from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
+
+    nb = copy.deepcopy(nb)
+    check_tags(nb, name)
+    remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVED_TAGS), enabled=True)
+    nb, _ = remover.preprocess(nb, {})
+    nb, _ = ClearOutputPreprocessor().preprocess(nb, {})
+    if parameters:
+        _inject(nb, name, parameters)
+    return nb
+
+
+def _inject(nb: nbformat.NotebookNode, name: str, parameters: Mapping[str, str]) -> None:
+    unknown = sorted(set(parameters) - set(PARAMETER_NAMES))
+    if unknown:
+        raise InputError(
+            f"unknown notebook parameter(s) {', '.join(unknown)}; expected: "
+            f"{', '.join(PARAMETER_NAMES)}"
+        )
+    indexes = [
+        i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    if len(indexes) != 1:
+        raise BuildError(
+            f"{name}: expected exactly one cell tagged 'parameters', found {len(indexes)}"
+        )
+    lines = ["# Set by `datasharing-workshop app`"]
+    lines += [f"{key} = {str(value)!r}" for key, value in parameters.items()]
+    cell = nbformat.v4.new_code_cell(source="\n".join(lines))
+    cell.metadata["tags"] = [INJECTED_TAG]
+    cell.metadata["jupyter"] = {"source_hidden": True}
+    # nbformat 4.5 wants ids; a fixed one keeps rebuilt copies identical.
+    cell["id"] = "app-parameters"
+    nb.cells.insert(indexes[0] + 1, cell)
+
+
+def prepare_app(
+    output: Path = DEFAULT_OUTPUT,
+    *,
+    notebooks: Path | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write participant copies of every breakout notebook into ``output``.
+
+    Older ``*.ipynb`` files in ``output`` are removed first, so a renamed or deleted
+    notebook does not linger in the app.
+
+    Returns
+    -------
+    list of Path
+        The copies written, in name order.
+
+    Raises
+    ------
+    BuildError
+        A notebook cannot be read or has an unknown tag; nothing is served then.
+    InputError
+        No breakout notebooks found.
+    """
+    sources = breakout_notebooks(notebooks)
+    if not sources:
+        where = notebooks or notebooks_folder()
+        raise InputError(
+            f"no breakout notebooks in {where} (a notebook whose metadata has "
+            "datasharing_workshop.exercise)"
+        )
+    copies = [
+        (src, participant_copy(_read(src), name=str(src), parameters=parameters)) for src in sources
+    ]
+    output.mkdir(parents=True, exist_ok=True)
+    for stale in output.glob("*.ipynb"):
+        stale.unlink()
+    written = []
+    for src, nb in copies:
+        target = output / src.name
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def voila_command(folder: Path, *, port: int = DEFAULT_PORT) -> list[str]:
+    """The command that serves ``folder`` with Voilà, on this computer only.
+
+    Serving the folder (not one notebook) lists every breakout on Voilà's start page.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(folder),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--strip_sources=True",
+    ]
+
+
+def serve(folder: Path, *, port: int = DEFAULT_PORT, extra_args: Sequence[str] = ()) -> int:
+    """Run Voilà on ``folder`` until it stops; return its exit status."""
+    command = [*voila_command(folder, port=port), *extra_args]
+    try:
+        return subprocess.call(command, env=os.environ.copy())
+    except FileNotFoundError as exc:  # pragma: no cover - sys.executable always exists
+        raise BuildError(f"cannot start Voilà: {exc}") from None

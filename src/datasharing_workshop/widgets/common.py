@@ -1,0 +1,556 @@
+"""What every breakout exercise shares: the exercise box, feedback, and saving answers.
+
+An exercise is one scenario of one breakout, shown as an :class:`ExerciseBox` (a small
+``ipywidgets.VBox``). Its mimebundle carries three things the handout builder relies on:
+
+* ``application/vnd.jupyter.widget-view+json``: the live widget (JupyterLab, Voilà);
+* ``text/html``: a static rendering of its current state (scenario, data, answers,
+  feedback), which nbconvert shows wherever the widget cannot run;
+* :data:`MARKER_MIME`: ``{"exercise": ..., "scenario": ..., "title": ...}``, so the builder
+  can find each exercise's output without parsing HTML.
+
+A breakout module builds the controls and an ``evaluate()`` function that turns their
+values into an :class:`Evaluation` (pure: no widgets, no store); :func:`exercise_box` wires
+the Check button to it, shows the feedback and calls ``on_check`` (normally
+:func:`answer_saver`, which writes one row to the answer store).
+
+Wording: the sentences that carry playbook facts come from the catalogue and the scenario
+files. The few words defined here (:data:`MARKS`, button and heading labels) are interface
+labels only.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import ipywidgets as widgets
+
+from ..errors import InputError, KitError
+from ..rules.reasons import Reason
+from ..scenarios import DEFAULT_SET
+from ..store import AnswerRecord, AnswerStore, resolve_store_path
+
+#: Mime type of the marker the handout builder looks for in each exercise's output.
+MARKER_MIME = "application/vnd.datasharing-workshop.exercise+json"
+#: Mime type of a live widget view (ipywidgets' own).
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+
+Kind = Literal["right", "nearly", "wrong", "info"]
+
+#: What starts each feedback line. Words and a symbol, never colour alone.
+MARKS: dict[str, str] = {
+    "right": "✔ Right",
+    "nearly": "◐ Nearly",
+    "wrong": "✘ Not yet",
+    "info": "ℹ Note",
+}
+
+CHECK_LABEL = "Check"
+CHECK_TOOLTIP = "Check your answers and see feedback"
+
+# Lets long option labels (channel names, step sentences) wrap instead of being cut off
+# with "…": ipywidgets gives checkbox labels `white-space: nowrap` and radio labels a fixed
+# height. Scoped to `.dsw-exercise` so nothing else on the page changes. Both the 7.x and
+# the 8.x class names are listed.
+CSS = """
+.dsw-exercise { max-width: 64em; }
+.dsw-exercise .widget-checkbox, .dsw-exercise .jupyter-widget-checkbox {
+  width: auto; height: auto; }
+.dsw-exercise .widget-checkbox .widget-label-basic,
+.dsw-exercise .jupyter-widget-checkbox .widget-label-basic {
+  white-space: normal; overflow: visible; line-height: 1.4; }
+.dsw-exercise .widget-radio-box label, .dsw-exercise .jupyter-widget-radio-box label {
+  height: auto; line-height: 1.4; white-space: normal; margin-bottom: 0.35em; }
+.dsw-table { border-collapse: collapse; margin: 0.5em 0; }
+.dsw-table th, .dsw-table td {
+  border: 1px solid #888; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+.dsw-feedback ul { padding-left: 1.2em; }
+.dsw-feedback li { margin-bottom: 0.4em; }
+"""
+
+
+def escape(text: object) -> str:
+    """HTML-escape any text that comes from a file, the store or a person."""
+    return html.escape(str(text), quote=True)
+
+
+def link(title: str, url: str) -> str:
+    """A playbook link that opens in a new tab, so the exercise stays open."""
+    return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(title)}</a>'
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class ExerciseSettings:
+    """The notebook's parameters, as every exercise needs them.
+
+    Parameters
+    ----------
+    workshop_id
+        Name of this run of the workshop; answers are saved under it.
+    group
+        The group's name. Empty (the participant handout, a pre-read copy) means answers
+        are checked but never saved.
+    scenario_set
+        Folder of scenarios under ``exercises/<jurisdiction>/scenarios/``.
+    store_path
+        The answer store file; empty means ``$DATASHARING_WORKSHOP_STORE`` or the default.
+    jurisdiction
+        Catalogue id (``ct``) or folder.
+    """
+
+    workshop_id: str = "example-workshop"
+    group: str = ""
+    scenario_set: str = DEFAULT_SET
+    store_path: str = ""
+    jurisdiction: str = "ct"
+
+    def __post_init__(self) -> None:
+        for name in ("workshop_id", "group", "scenario_set", "store_path", "jurisdiction"):
+            value = getattr(self, name)
+            if value is None:
+                object.__setattr__(self, name, "")
+            elif not isinstance(value, str):
+                raise InputError(f"{name} must be text, not {type(value).__name__} ({value!r})")
+        object.__setattr__(self, "group", self.group.strip())
+        object.__setattr__(self, "workshop_id", self.workshop_id.strip())
+        if self.saving and not self.workshop_id:
+            raise InputError(
+                "workshop_id is empty: set it in the notebook's parameters cell so the "
+                f"answers of group '{self.group}' can be saved under a workshop name"
+            )
+        if not self.scenario_set.strip():
+            object.__setattr__(self, "scenario_set", DEFAULT_SET)
+        if not self.jurisdiction.strip():
+            object.__setattr__(self, "jurisdiction", "ct")
+
+    @property
+    def saving(self) -> bool:
+        """Whether answers are saved: only when a group name is given."""
+        return bool(self.group)
+
+    @property
+    def store_file(self) -> Path:
+        return resolve_store_path(self.store_path).absolute()
+
+
+# One connection per store file per kernel, shared by every exercise in it.
+_STORES: dict[Path, AnswerStore] = {}
+
+
+def store_for(settings: ExerciseSettings) -> AnswerStore:
+    path = settings.store_file
+    store = _STORES.get(path)
+    if store is None:
+        store = _STORES[path] = AnswerStore(path)
+    return store
+
+
+def close_stores() -> None:
+    """Close every store connection the exercises opened in this kernel (tests, benchmarks)."""
+    while _STORES:
+        _STORES.popitem()[1].close()
+
+
+def saved_answer(
+    settings: ExerciseSettings, exercise: str, scenario_id: str
+) -> AnswerRecord | None:
+    """The group's latest saved attempt at one scenario, if any.
+
+    Never creates a store: a missing file simply means nothing was saved yet.
+
+    Raises
+    ------
+    StoreError
+        The file exists but cannot be read.
+    """
+    if not settings.saving or not settings.store_file.exists():
+        return None
+    return store_for(settings).latest_answer(
+        settings.workshop_id, settings.group, exercise, scenario_id
+    )
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+    @classmethod
+    def from_reason(cls, reason: Reason) -> Link:
+        return cls(reason.section_title, reason.url)
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    """One line of feedback: a mark ("✔ Right"), what it is about, sentences, sources."""
+
+    kind: Kind
+    subject: str
+    sentences: tuple[str, ...]
+    links: tuple[Link, ...] = ()
+    mark: str = ""
+
+    @property
+    def mark_text(self) -> str:
+        return self.mark or MARKS[self.kind]
+
+    def html(self) -> str:
+        head = f"<strong>{escape(self.mark_text)}</strong>"
+        head += f" · <strong>{escape(self.subject)}</strong>:" if self.subject else ":"
+        body = " ".join(escape(s) for s in self.sentences)
+        sources = ""
+        if self.links:
+            sources = (
+                ' <span class="dsw-source">Playbook: '
+                + "; ".join(link(ln.title, ln.url) for ln in _unique(self.links))
+                + "</span>"
+            )
+        return f'<li class="dsw-{self.kind}">{head} {body}{sources}</li>'
+
+    def text(self) -> str:
+        head = self.mark_text + (f" · {self.subject}:" if self.subject else ":")
+        sources = "; ".join(ln.title for ln in _unique(self.links))
+        tail = f" (Playbook: {sources})" if sources else ""
+        return f"{head} {' '.join(self.sentences)}{tail}"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Everything a Check says: a one-line summary, then one item per field or choice."""
+
+    summary: str
+    items: tuple[FeedbackItem, ...]
+
+    def html(self) -> str:
+        lines = "\n".join(item.html() for item in self.items)
+        return (
+            f'<div class="dsw-feedback" role="status">\n'
+            f'<p class="dsw-summary"><strong>{escape(self.summary)}</strong></p>\n'
+            f"<ul>\n{lines}\n</ul>\n</div>"
+        )
+
+    def text(self) -> str:
+        """Plain text, one line per item: what the answer store keeps."""
+        return "\n".join([self.summary, *(item.text() for item in self.items)])
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The verdict on one attempt, ready to show and to save."""
+
+    answer: dict[str, Any]
+    correct: bool
+    score: float
+    feedback: Feedback
+    #: Per-control verdicts a widget may show next to its controls (key -> kind).
+    marks: Mapping[str, Kind] = field(default_factory=dict)
+    #: Wording of a mark when it is more specific than :data:`MARKS` ("✘ Missed step").
+    mark_words: Mapping[str, str] = field(default_factory=dict)
+
+    def mark_html(self, key: str) -> str:
+        """The mark to show next to one control, or "" when there is none."""
+        kind = self.marks.get(key)
+        if kind is None:
+            return ""
+        return f"<strong>{escape(self.mark_words.get(key) or MARKS[kind])}</strong>"
+
+
+def _unique(links: Iterable[Link]) -> list[Link]:
+    return list(dict.fromkeys(links))
+
+
+def saved_feedback_html(record: AnswerRecord) -> str:
+    """Show a saved attempt's feedback, escaped, one paragraph per line."""
+    when = _local_time(record.recorded_at)
+    lines = "\n".join(f"<p>{escape(line)}</p>" for line in record.feedback.splitlines() if line)
+    return (
+        '<div class="dsw-feedback dsw-saved" role="status">\n'
+        f"<p><strong>Your group's last check</strong> (saved {escape(when)}). "
+        "Press Check again to see it with links to the playbook.</p>\n"
+        f"{lines}\n</div>"
+    )
+
+
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def answer_saver(
+    settings: ExerciseSettings, exercise: str, scenario_id: str
+) -> Callable[[Evaluation], str]:
+    """Return the ``on_check`` callback that saves each attempt and says what happened.
+
+    The callback returns a short HTML status. Nothing is written when the group is empty;
+    a store that cannot be written is reported in the status, not raised, because an
+    exception in a button callback would vanish into the kernel log.
+    """
+
+    def save(evaluation: Evaluation) -> str:
+        if not settings.saving:
+            return (
+                "<p>ℹ Not saved: this copy has no group name. The feedback above is "
+                "still yours to read.</p>"
+            )
+        try:
+            record = store_for(settings).record_answer(
+                workshop=settings.workshop_id,
+                group=settings.group,
+                exercise=exercise,
+                scenario=scenario_id,
+                answer=evaluation.answer,
+                correct=evaluation.correct,
+                score=evaluation.score,
+                feedback=evaluation.feedback.text(),
+            )
+        except KitError as error:
+            return f"<p>✘ Not saved: {escape(error)}</p>"
+        return (
+            f"<p>✔ Saved for {escape(settings.group)} at "
+            f"{escape(_local_time(record.recorded_at))}.</p>"
+        )
+
+    return save
+
+
+# --------------------------------------------------------------------------- the box
+
+
+class ExerciseBox(widgets.VBox):
+    """One scenario's exercise: a VBox whose mimebundle also carries HTML and a marker.
+
+    Attributes
+    ----------
+    exercise, scenario_id, title
+        What the marker says.
+    check_button, feedback, save_status
+        The Check button, the feedback panel and the "saved" line under it.
+    last_evaluation
+        The verdict of the latest Check in this session (``None`` before any).
+    saved
+        The group's saved attempt this exercise was pre-filled from, if any.
+    """
+
+    def __init__(
+        self,
+        children: Sequence[widgets.Widget],
+        *,
+        exercise: str,
+        scenario_id: str,
+        title: str,
+        check_button: widgets.Button,
+        feedback: widgets.HTML,
+        save_status: widgets.HTML,
+        evaluate: Callable[[], Evaluation],
+        on_check: Callable[[Evaluation], str] | None,
+        render_static: Callable[[ExerciseBox], str],
+        show_marks: Callable[[Evaluation], None] | None = None,
+        saved: AnswerRecord | None = None,
+    ):
+        super().__init__(children=list(children))
+        self.add_class("dsw-exercise")
+        self.exercise = exercise
+        self.scenario_id = scenario_id
+        self.title = title
+        self.check_button = check_button
+        self.feedback = feedback
+        self.save_status = save_status
+        self.saved = saved
+        self.last_evaluation: Evaluation | None = None
+        self._evaluate = evaluate
+        self._on_check = on_check
+        self._render_static = render_static
+        self._show_marks = show_marks
+        check_button.on_click(lambda _button: self.check())
+
+    def check(self) -> Evaluation:
+        """What pressing Check does: evaluate, show the feedback, save."""
+        evaluation = self._evaluate()
+        self.last_evaluation = evaluation
+        self.feedback.value = evaluation.feedback.html()
+        if self._show_marks is not None:
+            self._show_marks(evaluation)
+        if self._on_check is not None:
+            self.save_status.value = self._on_check(evaluation)
+        return evaluation
+
+    @property
+    def marker(self) -> dict[str, str]:
+        return {"exercise": self.exercise, "scenario": self.scenario_id, "title": self.title}
+
+    def static_html(self) -> str:
+        """The handout rendering of the current state (no scripts, all text escaped)."""
+        return self._render_static(self)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is None:  # the widget was closed: nothing live left to show
+            return None
+        data["text/plain"] = f"Exercise: {self.title} ({self.exercise}, {self.scenario_id})"
+        data["text/html"] = self.static_html()
+        data[MARKER_MIME] = self.marker
+        return data
+
+
+def exercise_box(
+    *,
+    exercise: str,
+    scenario_id: str,
+    title: str,
+    header: Sequence[widgets.Widget],
+    controls: Sequence[widgets.Widget],
+    evaluate: Callable[[], Evaluation],
+    on_check: Callable[[Evaluation], str] | None,
+    render_static: Callable[[ExerciseBox], str],
+    show_marks: Callable[[Evaluation], None] | None = None,
+    saved: AnswerRecord | None = None,
+    saved_problem: str = "",
+) -> ExerciseBox:
+    """Assemble an exercise: header, controls, Check button, feedback, save status.
+
+    Parameters
+    ----------
+    header, controls
+        Widgets shown above the Check button, in order.
+    evaluate
+        Reads the controls and returns the verdict; called on every Check.
+    on_check
+        Called with each verdict (to save it); returns an HTML status line.
+    render_static
+        Renders the box's current state as static HTML for handouts.
+    show_marks
+        Optional: updates per-control marks after a Check.
+    saved
+        A saved attempt to show (its answers must already be set on the controls).
+    saved_problem
+        A message to show when saved answers could not be read.
+    """
+    button = widgets.Button(
+        description=CHECK_LABEL, tooltip=CHECK_TOOLTIP, button_style="", icon="check"
+    )
+    feedback = widgets.HTML(value=saved_feedback_html(saved) if saved else "")
+    status = widgets.HTML(value=f"<p>✘ {escape(saved_problem)}</p>" if saved_problem else "")
+    style = widgets.HTML(value=f"<style>{CSS}</style>")
+    return ExerciseBox(
+        [style, *header, *controls, widgets.HBox([button, status]), feedback],
+        exercise=exercise,
+        scenario_id=scenario_id,
+        title=title,
+        check_button=button,
+        feedback=feedback,
+        save_status=status,
+        evaluate=evaluate,
+        on_check=on_check,
+        render_static=render_static,
+        show_marks=show_marks,
+        saved=saved,
+    )
+
+
+def scenario_header_html(scenario: Any, position: int, total: int, catalogue: Any) -> str:
+    """Heading, difficulty, story and the playbook section of one scenario."""
+    section = catalogue.section(scenario.source)
+    return (
+        f"<h2>Scenario {position} of {total}: {escape(scenario.title)}</h2>\n"
+        f"<p><em>Difficulty: {escape(scenario.difficulty)}</em> · Playbook: "
+        f"{link(section.title, section.url)}</p>\n"
+        f"<p>{escape(scenario.story)}</p>"
+    )
+
+
+def static_page(body: str) -> str:
+    """Wrap a static rendering with the kit's small stylesheet."""
+    return f'<div class="dsw-exercise dsw-static">\n<style>{CSS}</style>\n{body}\n</div>'
+
+
+def feedback_section(box: ExerciseBox) -> str:
+    """The feedback currently shown, for the static rendering ("" before any)."""
+    if not box.feedback.value:
+        return ""
+    return f"<h3>Feedback</h3>\n{box.feedback.value}"
+
+
+# --------------------------------------------------------------------------- many at once
+
+
+class ExerciseList(Sequence[ExerciseBox]):
+    """All scenarios of one breakout, in file order.
+
+    Displaying it shows each exercise as its own output, so that each carries its own
+    marker for the handout builder; ``display`` is called by IPython's display machinery
+    when the notebook shows the object, never by the builder functions.
+    """
+
+    def __init__(self, boxes: Iterable[ExerciseBox]):
+        self._boxes = tuple(boxes)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._boxes[index]
+
+    def __len__(self) -> int:
+        return len(self._boxes)
+
+    def __iter__(self) -> Iterator[ExerciseBox]:
+        return iter(self._boxes)
+
+    def by_id(self, scenario_id: str) -> ExerciseBox:
+        for box in self._boxes:
+            if box.scenario_id == scenario_id:
+                return box
+        known = ", ".join(b.scenario_id for b in self._boxes)
+        raise InputError(f"no scenario '{scenario_id}' here; expected one of: {known}")
+
+    def __repr__(self) -> str:
+        ids = ", ".join(b.scenario_id for b in self._boxes)
+        return f"<{len(self._boxes)} exercises: {ids}>"
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(*self._boxes)
+
+
+def pick_scenario(scenarios: Sequence[Any], scenario: str | int) -> tuple[int, Any]:
+    """Find a scenario by id or by 1-based position; return (position, scenario).
+
+    Raises
+    ------
+    InputError
+        No such id, or a position out of range.
+    """
+    ids = [s.id for s in scenarios]
+    if isinstance(scenario, int) and not isinstance(scenario, bool):
+        if 1 <= scenario <= len(scenarios):
+            return scenario, scenarios[scenario - 1]
+        raise InputError(
+            f"scenario number {scenario} is out of range: there are "
+            f"{len(scenarios)} scenarios (1 to {len(scenarios)})"
+        )
+    if scenario in ids:
+        index = ids.index(scenario)
+        return index + 1, scenarios[index]
+    raise InputError(f"unknown scenario {scenario!r}; expected one of: {', '.join(ids)}")
+
+
+def option_label(options: Sequence[tuple[str, str]], value: str) -> str:
+    """The label shown for ``value`` in a list of (label, value) options."""
+    for label, option in options:
+        if option == value:
+            return label
+    return value

@@ -1,0 +1,180 @@
+"""Tests for datasharing_workshop.widgets.common: feedback, settings, saving, the box."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pytest
+
+from datasharing_workshop.errors import InputError
+from datasharing_workshop.rules.reasons import Reason
+from datasharing_workshop.store import AnswerStore
+from datasharing_workshop.widgets import common
+from datasharing_workshop.widgets.common import (
+    MARKER_MIME,
+    WIDGET_VIEW_MIME,
+    Evaluation,
+    ExerciseList,
+    ExerciseSettings,
+    Feedback,
+    FeedbackItem,
+    Link,
+    answer_saver,
+    exercise_box,
+    pick_scenario,
+)
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(autouse=True)
+def store_file(tmp_path, monkeypatch):
+    path = tmp_path / "answers.sqlite"
+    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
+    yield path
+    common.close_stores()
+
+
+def evaluation(feedback_text: str = "All good.", correct: bool = True) -> Evaluation:
+    item = FeedbackItem("right", "field", (feedback_text,), (Link("A › B", "https://x/#b"),))
+    return Evaluation(
+        {"field": "value"}, correct, 1.0 if correct else 0.0, Feedback("1 of 1 right.", (item,))
+    )
+
+
+def test_feedback_html_escapes_and_uses_words_not_colour():
+    item = FeedbackItem("wrong", SCRIPT, (SCRIPT,), (Link(SCRIPT, 'https://x/"q'),))
+    html = Feedback(SCRIPT, (item,)).html()
+    assert "<script>" not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
+    assert 'href="https://x/&quot;q"' in html
+    assert "✘ Not yet" in html
+    assert "color" not in html
+
+
+def test_feedback_text_is_plain_with_marks_and_sources():
+    items = (
+        FeedbackItem("right", "name", ("It is PII.",), (Link("Safeguarding Data › X", "u"),)),
+        FeedbackItem("info", "", ("Overall personal.",), mark="ℹ Best choice"),
+    )
+    text = Feedback("1 of 1 fields right.", items).text()
+    assert text.splitlines() == [
+        "1 of 1 fields right.",
+        "✔ Right · name: It is PII. (Playbook: Safeguarding Data › X)",
+        "ℹ Best choice: Overall personal.",
+    ]
+
+
+def test_link_from_reason_keeps_title_and_url():
+    reason = Reason("text", "sid", "Title › Sub", "https://example.org/#sub")
+    assert Link.from_reason(reason) == Link("Title › Sub", "https://example.org/#sub")
+
+
+def test_settings_strip_group_and_default_blank_values():
+    settings = ExerciseSettings("  ws ", "  Group A ", "", "", "")
+    assert (settings.workshop_id, settings.group) == ("ws", "Group A")
+    assert settings.scenario_set == "standard"
+    assert settings.jurisdiction == "ct"
+    assert settings.saving
+
+
+def test_settings_refuse_a_group_without_workshop():
+    with pytest.raises(InputError, match="workshop_id is empty"):
+        ExerciseSettings("", "Group A")
+
+
+def test_settings_refuse_non_text():
+    with pytest.raises(InputError, match="group must be text"):
+        ExerciseSettings("ws", 3)  # type: ignore[arg-type]
+
+
+def test_saver_without_group_writes_nothing(store_file):
+    status = answer_saver(ExerciseSettings("ws", ""), "ex", "sc")(evaluation())
+    assert "Not saved: this copy has no group name" in status
+    assert not store_file.exists()
+
+
+def test_saver_writes_one_row_with_plain_text_feedback(store_file):
+    status = answer_saver(ExerciseSettings("ws", "Group <b>"), "ex", "sc")(evaluation())
+    assert "Saved for Group &lt;b&gt;" in status
+    (row,) = AnswerStore(store_file).answers()
+    assert (row.workshop, row.group, row.exercise, row.scenario) == ("ws", "Group <b>", "ex", "sc")
+    assert row.answer == {"field": "value"}
+    assert row.correct is True
+    assert row.feedback == "1 of 1 right.\n✔ Right · field: All good. (Playbook: A › B)"
+
+
+def test_saver_reports_an_unwritable_store_instead_of_raising(tmp_path):
+    settings = ExerciseSettings("ws", "Group A", store_path=str(tmp_path))  # a folder
+    status = answer_saver(settings, "ex", "sc")(evaluation())
+    assert status.startswith("<p>✘ Not saved:")
+
+
+def make_box(on_check=None) -> common.ExerciseBox:
+    return exercise_box(
+        exercise="demo",
+        scenario_id="one",
+        title="Demo <one>",
+        header=[widgets.HTML(value="<p>header</p>")],
+        controls=[],
+        evaluate=lambda: evaluation(SCRIPT, correct=False),
+        on_check=on_check,
+        render_static=lambda box: f"<p>static</p>{common.feedback_section(box)}",
+    )
+
+
+def test_box_mimebundle_has_widget_html_and_marker():
+    box = make_box()
+    bundle = box._repr_mimebundle_()
+    assert set(bundle) >= {WIDGET_VIEW_MIME, "text/html", MARKER_MIME, "text/plain"}
+    assert bundle[WIDGET_VIEW_MIME]["model_id"] == box.model_id
+    assert bundle[MARKER_MIME] == {"exercise": "demo", "scenario": "one", "title": "Demo <one>"}
+    assert bundle["text/html"] == "<p>static</p>"
+
+
+def test_box_check_shows_feedback_in_static_html_and_calls_back():
+    seen = []
+    box = make_box(on_check=lambda ev: seen.append(ev) or "<p>saved</p>")
+    box.check_button.click()
+    assert seen and seen[0] is box.last_evaluation
+    assert box.save_status.value == "<p>saved</p>"
+    html = box._repr_mimebundle_()["text/html"]
+    assert "<h3>Feedback</h3>" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+
+
+def test_closed_box_has_no_bundle():
+    box = make_box()
+    box.close()
+    assert box._repr_mimebundle_ is None or box._repr_mimebundle_() is None
+
+
+def test_exercise_list_displays_each_box_separately(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
+    boxes = [make_box(), make_box()]
+    ExerciseList(boxes)._ipython_display_()
+    assert shown == boxes
+
+
+def test_exercise_list_by_id():
+    box = make_box()
+    assert ExerciseList([box]).by_id("one") is box
+    with pytest.raises(InputError, match="expected one of: one"):
+        ExerciseList([box]).by_id("two")
+
+
+class _Sc:
+    def __init__(self, id):
+        self.id = id
+
+
+def test_pick_scenario_by_id_and_position():
+    scenarios = [_Sc("a"), _Sc("b")]
+    assert pick_scenario(scenarios, "b") == (2, scenarios[1])
+    assert pick_scenario(scenarios, 1) == (1, scenarios[0])
+    with pytest.raises(InputError, match="out of range"):
+        pick_scenario(scenarios, 3)
+    with pytest.raises(InputError, match="expected one of: a, b"):
+        pick_scenario(scenarios, "c")
