@@ -10,7 +10,7 @@ RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 PORT ?= 8866
 
-.PHONY: handouts test lab app validate lint format clean
+.PHONY: handouts test lab app validate lint format clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This kit needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -29,7 +29,11 @@ validate: $(RUN_STAMP)
 	$(BIN)/datasharing-workshop validate
 
 handouts: validate
-	$(BIN)/datasharing-workshop build
+	$(BIN)/datasharing-workshop build --config workshop.yml --output build/handouts
+
+bench: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_build.py
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks

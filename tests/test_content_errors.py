@@ -255,6 +255,17 @@ def test_top_level_list_instead_of_mapping(content):
         load_catalogue("ct")
 
 
+def test_impossible_date(content):
+    path = content / "ct" / "roles.yaml"
+    path.write_text("reviewed: 2025-02-30\n" + path.read_text())
+    with pytest.raises(
+        ContentError,
+        match=r"roles\.yaml:1: reviewed: not a real day \(day is out "
+        r"of range for month\), got '2025-02-30'",
+    ):
+        load_catalogue("ct")
+
+
 def test_unknown_jurisdiction(content):
     with pytest.raises(
         ContentError,

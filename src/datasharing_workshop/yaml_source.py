@@ -140,12 +140,43 @@ def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:
         ) from None
     except yaml.YAMLError as exc:
         raise ContentError([Problem(shown, "", f"YAML syntax error: {exc}")]) from None
+    except ValueError:
+        # PyYAML turns 2025-02-30 into a date and fails with a bare ValueError, outside its own
+        # error handling; find the impossible date for the message.
+        raise ContentError(_impossible_dates(shown, node)) from None
     if data is None:
         raise ContentError([Problem(shown, "", "the file is empty; expected a YAML mapping")])
     dupes = _duplicate_keys(shown, node)
     if dupes:
         raise ContentError(dupes)
     return YamlDocument(path=path, shown_as=shown, data=data, root=node)
+
+
+def _impossible_dates(shown: str, root: yaml.Node | None) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def walk(node: yaml.Node | None, loc: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*loc, key.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*loc, index))
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader(node.value).construct_yaml_timestamp(node)
+            except ValueError as exc:
+                problems.append(
+                    Problem(
+                        shown,
+                        format_field(loc),
+                        f"not a real day ({exc}), got '{node.value}'",
+                        node.start_mark.line + 1,
+                    )
+                )
+
+    walk(root, ())
+    return problems or [Problem(shown, "", "a value cannot be read (an impossible date?)")]
 
 
 def describe_input(value: Any) -> str:

@@ -1,0 +1,125 @@
+"""The groups' saved answers, as group handouts show them.
+
+Read once per build in the main process (SQLite, standard library), digested per group for
+the render keys, and handed to the workers as plain dictionaries. Everything in the store
+was typed by participants, so every value is HTML-escaped here and nowhere trusted.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .cache import json_digest
+
+NO_ANSWER = "No answer saved for this scenario."
+
+#: Fields of an AnswerRecord that a group handout shows or that identify an attempt.
+ANSWER_FIELDS = (
+    "id",
+    "group",
+    "exercise",
+    "scenario",
+    "answer",
+    "correct",
+    "score",
+    "feedback",
+    "recorded_at",
+)
+
+
+def read_latest_answers(store_path: Path, workshop_id: str) -> list[dict[str, Any]]:
+    """Every group's latest attempt at each scenario of ``workshop_id``.
+
+    A store file that does not exist yet means "no answers" (it is never created here: a
+    build must not leave an empty database behind a typo).
+
+    Raises
+    ------
+    StoreError
+        The file exists but cannot be read as an answer store.
+    """
+    if not store_path.is_file():
+        return []
+    from ..store import AnswerStore
+
+    with AnswerStore(store_path, create=False) as store:
+        records = store.latest_answers(workshop_id)
+    return [{name: getattr(r, name) for name in ANSWER_FIELDS} for r in records]
+
+
+def answers_for(
+    answers: Iterable[Mapping[str, Any]], group: str, exercise: str | None = None
+) -> list[dict[str, Any]]:
+    """One group's answers (to one exercise, when given), in a stable order."""
+    picked = [
+        dict(a)
+        for a in answers
+        if a["group"] == group and (exercise is None or a["exercise"] == exercise)
+    ]
+    return sorted(picked, key=lambda a: (a["exercise"], a["scenario"], a["id"]))
+
+
+def answers_digest(answers: Iterable[Mapping[str, Any]]) -> str:
+    return json_digest(sorted((dict(a) for a in answers), key=lambda a: a["id"]))
+
+
+def answer_text(answer: Any) -> str:
+    """``{"level": "restricted", "fields": ["a", "b"]}`` -> ``level: restricted; fields: a, b``."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, list):
+            return ", ".join(show(v) for v in value)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, dict):
+            return "; ".join(f"{k}: {show(v)}" for k, v in value.items())
+        return "" if value is None else str(value)
+
+    return show(answer)
+
+
+def _text(value: Any) -> str:
+    """Escape free text and keep its line breaks."""
+    return html.escape(str(value)).replace("\n", "<br>\n")
+
+
+def group_answer_html(group: str, record: Mapping[str, Any] | None) -> str:
+    """The static block shown under an exercise in a group handout.
+
+    Parameters
+    ----------
+    group
+        The group's name.
+    record
+        Its latest answer to this scenario, or None.
+
+    Returns
+    -------
+    str
+        An HTML fragment; all store text is escaped.
+    """
+    heading = f"{html.escape(group)}’s saved answer"
+    parts = [
+        f'<section class="dsw-group-answer" aria-label="{heading}">',
+        f'<p class="dsw-group-answer-title"><strong>{heading}</strong></p>',
+    ]
+    if record is None:
+        parts.append(f'<p class="dsw-no-answer">{NO_ANSWER}</p>')
+    else:
+        rows = [("Answer", _text(answer_text(record["answer"])))]
+        rows.append(("Result", "Right" if record["correct"] else "Not yet"))
+        if record.get("score") is not None:
+            rows.append(("Score", f"{float(record['score']):.0%}"))
+        rows.append(("Feedback", _text(record.get("feedback") or "(none)")))
+        saved = html.escape(str(record.get("recorded_at", "")))
+        rows.append(
+            ("Saved", f'<time datetime="{saved}">{saved[:16].replace("T", " ")} UTC</time>')
+        )
+        parts.append('<table class="dsw-answer-table"><tbody>')
+        parts += [f'<tr><th scope="row">{label}</th><td>{value}</td></tr>' for label, value in rows]
+        parts.append("</tbody></table>")
+    parts.append("</section>")
+    return "\n".join(parts)
