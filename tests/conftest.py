@@ -19,6 +19,16 @@ def _isolated_store(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(store))
 
 
+@pytest.fixture(autouse=True)
+def _close_answer_stores():
+    # Exercises keep one store connection per file per kernel; a test's connection must not
+    # outlive its temporary folder (or leak into the next test's store).
+    yield
+    from datasharing_workshop.widgets.common import close_stores
+
+    close_stores()
+
+
 @pytest.fixture
 def content(tmp_path, monkeypatch) -> Path:
     """A writable copy of exercises/, used as the content root for this test."""

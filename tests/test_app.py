@@ -27,6 +27,26 @@ from datasharing_workshop.errors import BuildError, InputError
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "notebooks"
 REMOVED = {"facilitator", "answer-key"}
+#: The breakout notebooks, with the heading participants see and the answer key's heading.
+BREAKOUTS = {
+    "03_classify_data.ipynb": ("Breakout 1: Classifying data", "Answer key: classifying data"),
+    "04_choose_a_transfer_channel.ipynb": (
+        "Breakout 2: Choosing a transfer channel",
+        "Answer key: choosing a transfer channel",
+    ),
+    "05_choose_the_agreement.ipynb": (
+        "Breakout 3: Choosing the agreement",
+        "Answer key: choosing the agreement",
+    ),
+    "06_prepare_a_data_request.ipynb": (
+        "Breakout 4: Preparing a data request",
+        "Answer key: preparing a data request",
+    ),
+    "07_deidentify_and_aggregate.ipynb": (
+        "Breakout 5: De-identifying and aggregating",
+        "Answer key: de-identifying and aggregating",
+    ),
+}
 
 
 def tags(cell) -> set[str]:
@@ -48,14 +68,12 @@ def tagged(cell, *names):
 
 def test_prepared_copies_have_no_facilitator_or_answer_key_cells(tmp_path):
     written = prepare_app(tmp_path / "app", notebooks=SOURCES)
-    assert {"03_classify_data.ipynb", "04_choose_a_transfer_channel.ipynb"} <= {
-        p.name for p in written
-    }
+    assert set(BREAKOUTS) <= {p.name for p in written}
     for path in written:
         source = nbformat.read(SOURCES / path.name, as_version=4)
         copy = nbformat.read(path, as_version=4)
         removed = [c for c in source.cells if tags(c) & REMOVED]
-        if path.name.startswith(("03_", "04_")):
+        if path.name in BREAKOUTS:
             assert {t for c in removed for t in tags(c)} == REMOVED  # the test has teeth
         assert not [c for c in copy.cells if tags(c) & REMOVED]
         kept = [(c.cell_type, c.source) for c in source.cells if not tags(c) & REMOVED]
@@ -184,21 +202,8 @@ def test_voila_serves_the_breakouts_without_facilitator_content(tmp_path):
         assert url, "Voilà stopped before serving"
         threading.Thread(target=process.stderr.read, daemon=True).start()  # keep draining
         listing = json.loads(urlopen(f"{url}voila/api/contents").read())
-        assert {"03_classify_data.ipynb", "04_choose_a_transfer_channel.ipynb"} <= {
-            item["name"] for item in listing["content"]
-        }
-        for name, heading, key in (
-            (
-                "03_classify_data.ipynb",
-                "Breakout 1: Classifying data",
-                "Answer key: classifying data",
-            ),
-            (
-                "04_choose_a_transfer_channel.ipynb",
-                "Breakout 2: Choosing a transfer channel",
-                "Answer key: choosing a transfer channel",
-            ),
-        ):
+        assert set(BREAKOUTS) <= {item["name"] for item in listing["content"]}
+        for name, (heading, key) in BREAKOUTS.items():
             page = urlopen(f"{url}voila/render/{name}").read().decode("utf-8")
             assert heading in page
             assert "application/vnd.jupyter.widget-view+json" in page

@@ -295,6 +295,34 @@ SCENARIO_CASES = {
     "unknown_dataset": r"transfer_channel\.yaml:\d+: scenarios\[0\]\.data\.dataset: no "
     r"classify_data scenario 'ghost'",
     "unknown_breakout_file": r"picnic_planning\.yaml: unknown breakout 'picnic_planning'",
+    # Breakout 3: choosing the agreement
+    "agreement_expected_disagrees": r"choose_agreement\.yaml:\d+: scenarios\[0\]\.expected: the "
+    r"rules pick \[dua\] for this scenario, not \[mou\]",
+    "unknown_requester": r"choose_agreement\.yaml:\d+: scenarios\[0\]\.situation\.requester: "
+    r"unknown requester 'alien'; expected one of: agency, researcher",
+    "contractor_phi_without_phi": r"choose_agreement\.yaml:\d+: scenarios\[0\]\.situation\."
+    r"contractor_handles_phi: a contractor handles health information, but no category of the "
+    r"data is PHI",
+    # Breakout 4: preparing a data request
+    "request_unknown_question": r"data_request\.yaml:\d+: scenarios\[0\]\.draft\.favourite_colour: "
+    r"unknown request question 'favourite_colour'; expected one of: requester, purpose",
+    "request_expected_issues_disagree": r"data_request\.yaml:\d+: scenarios\[0\]\.expected_issues: "
+    r"the check finds these issues in the draft: .*data: vague",
+    "request_model_answer_fails": r"data_request\.yaml:\d+: scenarios\[0\]\.model_answer\."
+    r"retention: fails the check: .*\"as long as needed\" is too vague",
+    # Breakout 5: de-identifying and aggregating
+    "deidentify_unknown_column": r"deidentify\.yaml:\d+: scenarios\[0\]\.fields\[0\]\.name: "
+    r"unknown people\.csv column 'shoe_size'; expected one of: id, name, birth_date",
+    "deidentify_option_does_not_fit": r"deidentify\.yaml:\d+: scenarios\[0\]\.fields\[0\]\."
+    r"options\[1\]: 'county' needs ZIP codes listed in places\.csv",
+    "deidentify_missing_csv": r"deidentify\.yaml:\d+: scenarios\[0\]\.data: nobody\.csv: missing "
+    r"data file",
+    "deidentify_answer_not_an_option": r"deidentify\.yaml:\d+: scenarios\[0\]\.fields\[0\]\."
+    r"answer\[0\]: 'town' is not one of this field's options \(keep, county, drop\)",
+    "deidentify_data_outside_folder": r"deidentify\.yaml:\d+: scenarios\[0\]\.data: expected the "
+    r"name of a CSV file in exercises/data, such as people\.csv, not '\.\./ct/agreements\.csv'",
+    "deidentify_nobody_matches": r"deidentify\.yaml:\d+: scenarios\[0\]\.only\.programme: no one "
+    r"in people\.csv has programme 'Knitting club'",
 }
 
 

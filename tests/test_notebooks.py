@@ -1,8 +1,7 @@
 """Tests for the shipped notebooks: committed clean, thin, and runnable in a fresh kernel.
 
-The structure checks cover every notebook in notebooks/; the executions cover the two
-breakouts this file was written with (03, 04) and are marked ``notebook`` (they start
-kernels). Papermill presses no buttons, so executing stores nothing new: the run is
+The structure checks cover every notebook in notebooks/; the executions cover the five
+breakout notebooks (03 to 07) and are marked ``notebook`` (they start kernels). Papermill presses no buttons, so executing stores nothing new: the run is
 checked through its outputs (one marked exercise per scenario) and through a saved answer
 seeded beforehand, which the group's run must show.
 """
@@ -30,6 +29,17 @@ ALLOWED_TAGS = {"parameters", "facilitator", "answer-key"}
 BREAKOUTS = {
     "03_classify_data.ipynb": "classify_data",
     "04_choose_a_transfer_channel.ipynb": "transfer_channel",
+    "05_choose_the_agreement.ipynb": "choose_agreement",
+    "06_prepare_a_data_request.ipynb": "data_request",
+    "07_deidentify_and_aggregate.ipynb": "deidentify",
+}
+#: What each breakout's seeded answer (see seed) looks like in the static rendering.
+SEEDED_SHOWS = {
+    "classify_data": "Payment card (PCI) data",
+    "transfer_channel": "● Microsoft OneDrive (state Office 365 account) (your choice)",
+    "choose_agreement": "☑ NDA: Non-Disclosure Agreement",
+    "data_request": "Seeded purpose &lt;script&gt;alert(1)&lt;/script&gt;",
+    "deidentify": "<td>Share the county only</td>",
 }
 PARAMETERS = {
     "workshop_id": "example-workshop",
@@ -99,8 +109,14 @@ def seed(store: Path, exercise: str, scenario_id: str) -> dict:
     if exercise == "classify_data":
         field = load_scenarios(exercise)[0].dataset.fields[0].name
         answer = {field: {"category": "pci", "rule": "none"}}
-    else:
+    elif exercise == "transfer_channel":
         answer = {"channel": "onedrive", "steps": ["zip_encrypt"]}
+    elif exercise == "choose_agreement":
+        answer = {"agreements": ["nda"]}
+    elif exercise == "data_request":
+        answer = {"purpose": f"Seeded purpose {SCRIPT}"}
+    else:
+        answer = {"fields": {"zip": "county"}, "min_cell_size": 7}
     with AnswerStore(store) as answers:
         answers.record_answer(
             workshop="nb-test",
@@ -156,12 +172,7 @@ def test_notebook_runs_in_a_fresh_kernel_with_parameters(name, tmp_path):
     saved = bundles[0]["text/html"]  # Group A's saved answer, pre-filled and shown
     assert "Saved line &lt;script&gt;alert(1)&lt;/script&gt;" in saved
     assert SCRIPT not in saved
-    chosen = (
-        "Payment card (PCI) data"
-        if exercise == "classify_data"
-        else ("● Microsoft OneDrive (state Office 365 account) (your choice)")
-    )
-    assert chosen in saved
+    assert SEEDED_SHOWS[exercise] in saved
     assert "Your group" not in bundles[1]["text/html"]
 
     key = outputs(nb, "answer-key")[0].data["text/html"]

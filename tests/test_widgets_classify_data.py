@@ -30,8 +30,7 @@ def store_file(tmp_path, monkeypatch):
     """Every test gets its own store; nothing can reach a real one."""
     path = tmp_path / "answers.sqlite"
     monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    yield path
-    common.close_stores()
+    return path
 
 
 def make(scenario_id: str, group: str = GROUP) -> common.ExerciseBox:
@@ -63,7 +62,7 @@ def section_title(section_id: str) -> str:
 def field_sentence(name: str, category_id: str) -> str:
     cat = CT.categories[category_id]
     if cat.combination is not None:
-        return f"{cat.name}: {cat.definition}"
+        return CT.message("field_quasi", field=name, category=cat.name, definition=cat.definition)
     return CT.message("field_level", field=name, category=cat.name, level=CT.level(cat.level).label)
 
 

@@ -30,8 +30,7 @@ SCRIPT = "<script>alert(1)</script>"
 def store_file(tmp_path, monkeypatch):
     path = tmp_path / "answers.sqlite"
     monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    yield path
-    common.close_stores()
+    return path
 
 
 def evaluation(feedback_text: str = "All good.", correct: bool = True) -> Evaluation:

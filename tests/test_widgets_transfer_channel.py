@@ -32,8 +32,7 @@ def store_file(tmp_path, monkeypatch):
     """Every test gets its own store; nothing can reach a real one."""
     path = tmp_path / "answers.sqlite"
     monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    yield path
-    common.close_stores()
+    return path
 
 
 def make(scenario_id: str, group: str = GROUP, jurisdiction: str = "ct") -> common.ExerciseBox:

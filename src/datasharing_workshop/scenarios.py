@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -111,6 +112,113 @@ class TransferScenario(ScenarioBase):
         return value
 
 
+# --- Breakout 3: choosing the agreement ------------------------------------------------------
+
+
+class SituationSpec(Entry):
+    """A proposed share, as ``agreements.yaml``'s rules see it (see ``situations.py``)."""
+
+    requester: Id = Field(description="who is asking: a requester id from agreements.yaml")
+    categories: list[Id] = Field(
+        min_length=1,
+        description="category ids of the data; sensitivity, PII and PHI follow from them",
+    )
+    frequency: Literal["one_off", "ongoing"] = "one_off"
+    parameters: Literal["fixed", "varying"] = Field(
+        "fixed", description="for ongoing shares: the same transfer each time, or varying"
+    )
+    parties: int = Field(2, ge=1, description="agencies or organisations taking part, in all")
+    contractor_handles_phi: bool = Field(
+        False, description="a contractor will create, receive or keep health data for the owner"
+    )
+    needs_identities: bool = Field(
+        False, description="the requester must know who each person is (counts will not do)"
+    )
+    basis: Literal["none", "grant", "service_contract"] = Field(
+        "none", description="whether the relationship rests on a grant or a service contract"
+    )
+
+    def details(self) -> dict[str, Any]:
+        """The situation fields other than the requester and the data's categories."""
+        return self.model_dump(exclude={"requester", "categories"})
+
+
+class AgreementScenario(ScenarioBase):
+    situation: SituationSpec
+    expected: list[Id] | None = Field(
+        None,
+        description="the agreement ids the scenario was written to lead to (checked by the rules)",
+    )
+
+
+# --- Breakout 4: preparing a data request ----------------------------------------------------
+
+IssueKind = Literal["missing", "too_short", "vague", "must_mention"]
+
+
+class RequestContext(Entry):
+    requester: Text = Field(description="who is asking: an invented person and organisation")
+    data_owner: Text = Field(description="the agency (or unit) that holds the data")
+    wants: Text = Field(description="what the requester wants to find out, in their words")
+    holds: list[Text] = Field([], description="what the owner's data holds, field by field")
+
+
+class RequestScenario(ScenarioBase):
+    context: RequestContext
+    draft: dict[Id, str] = Field(
+        {}, description="question id -> the draft's answer, for the group to improve"
+    )
+    expected_issues: dict[Id, IssueKind] | None = Field(
+        None,
+        description="question id -> what the check finds in the draft; every other question "
+        "must pass (checked by the rules)",
+    )
+    model_answer: dict[Id, Text] = Field(
+        {}, description="question id -> a good answer, for the answer key (must pass the check)"
+    )
+
+
+# --- Breakout 5: de-identifying and aggregating ------------------------------------------------
+
+
+# A plain file name: no folders, so a scenario can only name files in the data folder.
+_CSV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.csv$")
+
+
+class DeidentifyField(Entry):
+    name: Text = Field(description="a column of the data file")
+    description: Text
+    options: list[Id] = Field(
+        min_length=2, description="ways to share it, from most to least detail, ending in drop"
+    )
+    answer: list[Id] = Field(min_length=1, description="answer key: the options that are right")
+    explanation: str = Field("", description="why, shown when a group's choice differs")
+
+
+class DeidentifyScenario(ScenarioBase):
+    data: str = Field(description="the name of a CSV file in exercises/data")
+    as_of: date = Field(description="the day the extract was taken; ages are worked out on it")
+    question: Text = Field(description="what the recipient wants to find out")
+    only: dict[str, str] = Field(
+        {}, description="column -> value: count only these people (for example one programme)"
+    )
+    columns: str = Field(description="the field across the top of the table of counts")
+    fields: list[DeidentifyField] = Field(min_length=2)
+
+    @field_validator("data")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        if not _CSV_NAME.match(value):
+            raise ValueError(
+                f"expected the name of a CSV file in exercises/data, such as people.csv, "
+                f"not {value!r}"
+            )
+        return value
+
+    def field(self, name: str) -> DeidentifyField:
+        return next(f for f in self.fields if f.name == name)
+
+
 @dataclass(frozen=True)
 class Breakout:
     id: str
@@ -173,12 +281,103 @@ def _check_transfer(cat: Catalogue, sc: TransferScenario, where: _Where) -> None
         where.ref(("expected_best",), sc.expected_best, cat.channels, "channel")
 
 
+def _check_agreement(cat: Catalogue, sc: AgreementScenario, where: _Where) -> None:
+    _check_source(cat, sc, where)
+    situation = sc.situation
+    where.ref(("situation", "requester"), situation.requester, cat.requesters, "requester")
+    known = True
+    for k, c in enumerate(situation.categories):
+        known &= where.ref(("situation", "categories", k), c, cat.categories, "category")
+    if known and situation.contractor_handles_phi:
+        from .rules.sensitivity import lineage
+
+        if not any("phi" in lineage(cat, c) for c in situation.categories):
+            where.add(
+                ("situation", "contractor_handles_phi"),
+                "a contractor handles health information, but no category of the data is "
+                "PHI; add phi to `categories` or set this to false",
+            )
+    for k, a in enumerate(sc.expected or []):
+        where.ref(("expected", k), a, cat.agreements, "agreement")
+
+
+def _check_request(cat: Catalogue, sc: RequestScenario, where: _Where) -> None:
+    _check_source(cat, sc, where)
+    questions = cat.request_questions
+    for part in ("draft", "model_answer", "expected_issues"):
+        for key in getattr(sc, part) or {}:
+            where.ref((part, key), key, questions, "request question")
+    if sc.model_answer:
+        missing = [q for q in questions if q not in sc.model_answer]
+        if missing:
+            where.add(
+                ("model_answer",),
+                f"a model answer must answer every question; missing: {', '.join(missing)}",
+            )
+
+
+def _check_deidentify(cat: Catalogue, sc: DeidentifyScenario, where: _Where) -> None:
+    from .deidentification import DROP, KEEP, OPTIONS, load_people, option_problem
+
+    _check_source(cat, sc, where)
+    try:
+        data = load_people(sc.data)
+    except ContentError as exc:
+        where.add(("data",), f"{sc.data}: {exc.problems[0].message}")
+        return
+    names = [f.name for f in sc.fields]
+    for i, f in enumerate(sc.fields):
+        loc = ("fields", i)
+        if names.index(f.name) != i:
+            where.add((*loc, "name"), f"duplicate field name '{f.name}'")
+        if not where.ref((*loc, "name"), f.name, data.fields, f"{sc.data} column"):
+            continue
+        usable = True
+        for k, option in enumerate(f.options):
+            if not where.ref((*loc, "options", k), option, OPTIONS, "option"):
+                usable = False
+                continue
+            problem = option_problem(data, f.name, option)
+            if problem:
+                where.add((*loc, "options", k), problem)
+        if usable and f.options[-1] != DROP:
+            where.add((*loc, "options"), "list `drop` last: a group may always leave a field out")
+        for k, option in enumerate(f.answer):
+            if option not in f.options:
+                where.add(
+                    (*loc, "answer", k),
+                    f"'{option}' is not one of this field's options ({', '.join(f.options)})",
+                )
+        if f.name == sc.columns and DROP in f.answer:
+            where.add(
+                (*loc, "answer"),
+                f"'{f.name}' is the table's `columns` field, so the answer cannot leave it out",
+            )
+        if f.name == sc.columns and KEEP not in f.options:
+            where.add((*loc, "options"), "the `columns` field must offer `keep`")
+    where.ref(("columns",), sc.columns, names, "field (from `fields`)")
+    for name, value in sc.only.items():
+        if where.ref(("only", name), name, data.fields, f"{sc.data} column") and (
+            value not in data.columns[name]
+        ):
+            where.add(("only", name), f"no one in {sc.data} has {name} '{value}'")
+
+
 BREAKOUTS: dict[str, Breakout] = {
     "classify_data": Breakout(
         "classify_data", "Classifying data", ClassifyScenario, _check_classify
     ),
     "transfer_channel": Breakout(
         "transfer_channel", "Choosing a transfer channel", TransferScenario, _check_transfer
+    ),
+    "choose_agreement": Breakout(
+        "choose_agreement", "Choosing the agreement", AgreementScenario, _check_agreement
+    ),
+    "data_request": Breakout(
+        "data_request", "Preparing a data request", RequestScenario, _check_request
+    ),
+    "deidentify": Breakout(
+        "deidentify", "De-identifying and aggregating", DeidentifyScenario, _check_deidentify
     ),
 }
 
@@ -289,10 +488,14 @@ def validate_scenarios(cat: Catalogue) -> tuple[int, list[Problem]]:
 
 
 def _check_answers(cat: Catalogue) -> list[Problem]:
-    """Pinned answers (``expected_best``) must agree with the rules as the catalogue says."""
+    """Pinned answers must agree with the rules as the catalogue says.
+
+    ``expected_best`` (transfer channel), ``expected`` (agreements), ``expected_issues`` and
+    ``model_answer`` (data request).
+    """
     from .rules.transfer import advise_transfer, make_transfer
 
-    problems = []
+    problems = _check_agreement_answers(cat) + _check_request_answers(cat)
     for path in sorted((cat.folder / "scenarios").glob("*/transfer_channel.yaml")):
         doc = read_yaml(path)
         for index, sc in enumerate(_load_file(cat, BREAKOUTS["transfer_channel"], path)[0]):
@@ -339,3 +542,56 @@ def transfer_categories(cat: Catalogue, sc: TransferScenario, scenario_set: str)
             )
         ]
     )
+
+
+def _check_agreement_answers(cat: Catalogue) -> list[Problem]:
+    from .rules.agreements import advise_agreements
+
+    problems = []
+    for path in sorted((cat.folder / "scenarios").glob("*/choose_agreement.yaml")):
+        doc = read_yaml(path)
+        for index, sc in enumerate(_load_file(cat, BREAKOUTS["choose_agreement"], path)[0]):
+            if sc.expected is None:
+                continue
+            ids = advise_agreements(cat, agreement_situation(cat, sc)).ids
+            if set(ids) != set(sc.expected):
+                where = _Where(doc, index)
+                where.add(
+                    ("expected",),
+                    f"the rules pick [{', '.join(ids) or 'nothing'}] for this scenario, not "
+                    f"[{', '.join(sc.expected)}]; fix the scenario or agreements.yaml",
+                )
+                problems += where.problems
+    return problems
+
+
+def _check_request_answers(cat: Catalogue) -> list[Problem]:
+    from .rules.requests import review_request
+
+    problems = []
+    for path in sorted((cat.folder / "scenarios").glob("*/data_request.yaml")):
+        doc = read_yaml(path)
+        for index, sc in enumerate(_load_file(cat, BREAKOUTS["data_request"], path)[0]):
+            where = _Where(doc, index)
+            if sc.expected_issues is not None:
+                found = {i.question_id: i.kind for i in review_request(cat, sc.draft).issues}
+                if found != sc.expected_issues:
+                    shown = ", ".join(f"{q}: {k}" for q, k in found.items()) or "none"
+                    where.add(
+                        ("expected_issues",),
+                        f"the check finds these issues in the draft: {shown}; fix the draft "
+                        "or `expected_issues`",
+                    )
+            if sc.model_answer:
+                for issue in review_request(cat, sc.model_answer).issues:
+                    where.add(("model_answer", issue.question_id), f"fails the check: {issue.text}")
+            problems += where.problems
+    return problems
+
+
+def agreement_situation(cat: Catalogue, sc: AgreementScenario):
+    """The :class:`~.situations.Situation` an agreement scenario describes."""
+    from .rules.agreements import situation_from_data
+
+    spec = sc.situation
+    return situation_from_data(cat, spec.categories, spec.requester, **spec.details())

@@ -136,8 +136,11 @@ def check_classification(
                     "wrong",
                     "Whole dataset",
                     (
-                        f"Your answers make the dataset {theirs.level.label}, "
-                        f"but it is {truth.level.label}.",
+                        catalogue.message(
+                            "dataset_your_level",
+                            theirs=theirs.level.label,
+                            level=truth.level.label,
+                        ),
                     ),
                 )
             )
@@ -165,19 +168,21 @@ def _section_link(catalogue: Catalogue, section_id: str) -> Link:
 
 
 def _field_sentence(catalogue: Catalogue, name: str, category: Any) -> str:
-    # A quasi-identifier's own level is "public", so the usual "... so it is public" would
-    # contradict the "together they identify" note; its definition says both halves.
+    # A quasi-identifier's own level is "public", so the usual "... that makes it public"
+    # would contradict the "together they identify" note; its definition says both halves.
     if category.combination is not None:
-        return f"{category.name}: {category.definition}"
+        return catalogue.message(
+            "field_quasi", field=name, category=category.name, definition=category.definition
+        )
     level = catalogue.level(category.level)
     return catalogue.message("field_level", field=name, category=category.name, level=level.label)
 
 
 def _rule_sentence(catalogue: Catalogue, rule_id: str | None) -> str:
     if rule_id is None:
-        return f"Governing rule: {NO_RULE_LABEL}."
+        return catalogue.message("field_no_rule")
     rule = catalogue.governing_rules[rule_id]
-    return f"Governing rule: {rule.name} — {rule.full_name}."
+    return catalogue.message("field_rule", rule=rule.name, full_name=rule.full_name)
 
 
 def _your_answer(catalogue: Catalogue, category: str, rule: str) -> str:

@@ -57,6 +57,16 @@ CHECK_TOOLTIP = "Check your answers and see feedback"
 # with "…": ipywidgets gives checkbox labels `white-space: nowrap` and radio labels a fixed
 # height. Scoped to `.dsw-exercise` so nothing else on the page changes. Both the 7.x and
 # the 8.x class names are listed.
+#
+# Two rules make up for JupyterLab's and Voilà's stylesheets, which the kit's HTML lands in:
+# * Table cells: HTML outputs get `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td
+#   {text-align: right}` (meant for numbers), which outranks `.dsw-table td`, so the guide's
+#   sentences were ragged on the left and hard to read; `!important` is the plain way to win.
+# * Links: JupyterLab resets `a` to the text's own colour with no underline, so inside a
+#   widget the playbook links looked like plain text, and in HTML outputs (the guides)
+#   `.jp-RenderedHTMLCommon a:link` removes the underline and leaves a blue that differs
+#   from the text by 1.8:1 only (WCAG 1.4.1 wants more than colour). They get the theme's
+#   link colour and an underline, again with `!important` to outrank those rules.
 CSS = """
 .dsw-exercise { max-width: 64em; }
 .dsw-exercise .widget-checkbox, .dsw-exercise .jupyter-widget-checkbox {
@@ -68,7 +78,10 @@ CSS = """
   height: auto; line-height: 1.4; white-space: normal; margin-bottom: 0.35em; }
 .dsw-table { border-collapse: collapse; margin: 0.5em 0; }
 .dsw-table th, .dsw-table td {
-  border: 1px solid #888; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+  border: 1px solid #888; padding: 0.25em 0.5em; text-align: left !important;
+  vertical-align: top; }
+.dsw-exercise a, .dsw-guide a, .dsw-answer-key a {
+  color: var(--jp-content-link-color, #0d47a1); text-decoration: underline !important; }
 .dsw-feedback ul { padding-left: 1.2em; }
 .dsw-feedback li { margin-bottom: 0.4em; }
 """

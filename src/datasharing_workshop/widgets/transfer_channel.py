@@ -229,8 +229,8 @@ def check_transfer(
             )
         }
         if reference is not chosen:
-            why = "" if chosen is None else ", because the channel you chose cannot carry this file"
-            note = f"The steps are checked for {reference.channel.short}, the best choice{why}."
+            key = "steps_checked_for" if chosen is None else "steps_checked_for_refused"
+            note = catalogue.message(key, channel=reference.channel.short)
             items.append(FeedbackItem("info", "", (note,)))
     steps_right = 0
     for step in catalogue.steps.values():
@@ -620,13 +620,15 @@ def guide_html(*, jurisdiction: str = "ct") -> str:
             limits.append(text)
         notes = []
         if c.setup:
-            notes.append(f"Set up by {c.setup}.")
+            notes.append(catalogue.message("channel_setup_by", setup=c.setup))
         if c.notify_it_over is not None and c.notify_it_over.max_bytes:
             notes.append(
-                f"Tell IT before sending more than {format_size(c.notify_it_over.max_bytes)}."
+                catalogue.message(
+                    "channel_notify_it", threshold=format_size(c.notify_it_over.max_bytes)
+                )
             )
         if c.retention_days:
-            notes.append(f"Files are deleted after {c.retention_days} days.")
+            notes.append(catalogue.message("channel_purge_days", days=c.retention_days))
         if c.notes:
             notes.append(c.notes)
         reaches = ", ".join(catalogue.recipients[r].label for r in c.recipients)
