@@ -60,6 +60,15 @@ def run(args: argparse.Namespace) -> int:
             f"{display_path(cat.folder)} ({label}): {len(cat.files)} catalogue files, "
             f"{count} scenarios: {status}"
         )
+    if given is None:
+        # The workshop-wide content (agenda, tour, observation form, facilitator guide) is
+        # checked when validating everything; a single jurisdiction's folder skips it.
+        from ..workshop_content import validate_workshop
+
+        found = validate_workshop()
+        problems += found
+        status = "OK" if not found else f"{len(found)} problem(s)"
+        print(f"workshop content (agenda, tour, guide): {status}")
     if problems:
         raise ContentError(problems)
     print("All content is valid.")

@@ -1,0 +1,169 @@
+"""Time the report-back for a big workshop: 40 groups x 60 answers each.
+
+The report-back notebook is re-run during the discussion, so the whole report, from
+reading the store to the last chart, should take under 200 ms (the issue's target). This
+script fills a temporary store with 40 groups, each with 60 latest answers: the real
+breakouts (every classify-data and transfer-channel scenario, judged by the breakouts' own
+verdict functions) plus answers to three breakouts the report-back does not know yet,
+which it shows generically. Each group also gets two observer notes.
+
+Usage::
+
+    python benchmarks/bench_reportback.py [--groups 40] [--answers 60] [--repeat 15]
+
+Prints, for "read the store and compare with the key" (``load_report``), for "render
+every table, chart, prompt and the feedback export" (``render_all``, every chart drawn
+from scratch) and for both together, the median wall time and the median CPU time of the
+process over ``--repeat`` runs, after one warm-up run (imports, font cache). The headline
+figure is "whole report-back, new answers". A re-run with no new answers reuses the drawn
+charts and is shown too. CPU time is the steadier figure on a busy machine; the load
+average is printed so a slow run can be recognised. This is a script, not a test: it
+asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from datasharing_workshop.catalogue import load_catalogue
+from datasharing_workshop.reportback import charts, load_report
+from datasharing_workshop.scenarios import load_scenarios
+from datasharing_workshop.simulate import SIMULATORS, group_names, load_simulated_notes
+from datasharing_workshop.store import AnswerStore
+
+WORKSHOP = "bench"
+#: Breakouts the report-back compares generically (no item-by-item key), as it does for
+#: any breakout it does not know.
+FUTURE = ("future_breakout_a", "future_breakout_b", "future_breakout_c")
+
+
+def fill_store(path: Path, groups: int, answers_per_group: int, seed: int = 7) -> int:
+    """Save ``answers_per_group`` distinct scenarios' answers for each group."""
+    rng = random.Random(seed)
+    cat = load_catalogue("ct")
+    known = {ex: load_scenarios(ex, "ct") for ex in SIMULATORS}
+    notes = load_simulated_notes()
+    count = 0
+    with AnswerStore(path) as store:
+        for name in group_names(groups):
+            skill = rng.uniform(0.6, 0.95)
+            left = answers_per_group
+            for exercise, scenarios in known.items():
+                for scenario in scenarios[:left]:
+                    evaluation = SIMULATORS[exercise](rng, cat, scenario, skill, "standard")
+                    store.record_answer(
+                        workshop=WORKSHOP,
+                        group=name,
+                        exercise=exercise,
+                        scenario=scenario.id,
+                        answer=evaluation.answer,
+                        correct=evaluation.correct,
+                        score=evaluation.score,
+                        feedback=evaluation.feedback.text(),
+                    )
+                    count += 1
+                    left -= 1
+            n = 0
+            while left > 0:
+                exercise = FUTURE[n % len(FUTURE)]
+                right = rng.random() < skill
+                store.record_answer(
+                    workshop=WORKSHOP,
+                    group=name,
+                    exercise=exercise,
+                    scenario=f"case-{n // len(FUTURE) + 1:02d}",
+                    answer={"choice": rng.choice(["dua", "mou", "dsa", "none"]), "notes": "ok"},
+                    correct=right,
+                    score=1.0 if right else rng.choice([0.0, 0.5]),
+                    feedback="",
+                )
+                count += 1
+                left -= 1
+                n += 1
+            for note in rng.sample(notes, 2):
+                store.record_observation(
+                    workshop=WORKSHOP,
+                    author_role="observer",
+                    playbook_section=note.section,
+                    severity=note.severity,
+                    group=name,
+                    worked=note.worked,
+                    confused=note.confused,
+                    suggestion=note.suggestion,
+                )
+    return count
+
+
+def measure(call, repeat: int) -> tuple[list[float], list[float]]:
+    walls, cpus = [], []
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        call()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return walls, cpus
+
+
+def show(label: str, walls: list[float], cpus: list[float]) -> None:
+    wall = statistics.median(walls) * 1000
+    cpu = statistics.median(cpus) * 1000
+    print(f"{label:<44} wall median {wall:7.1f} ms   cpu median {cpu:7.1f} ms   (n={len(walls)})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--groups", type=int, default=40)
+    parser.add_argument("--answers", type=int, default=60, help="latest answers per group")
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "answers.sqlite"
+        t0 = time.perf_counter()
+        saved = fill_store(path, args.groups, args.answers)
+        load_avg = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(
+            f"Python {platform.python_version()} on {platform.machine()}, "
+            f"{os.cpu_count()} CPUs, load average {load_avg:.1f}; "
+            f"{args.groups} groups x {args.answers} answers = {saved} answers saved "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+
+        def load():
+            return load_report(WORKSHOP, store_path=path)
+
+        def render_cold():
+            charts.clear_cache()  # draw every chart, as after new answers
+            report.render_all()
+
+        def whole_cold():
+            charts.clear_cache()
+            load().render_all()
+
+        def whole_rerun():
+            load().render_all()
+
+        w0 = time.perf_counter()
+        report = load()
+        parts = report.render_all()
+        print(f"first run, with imports and font cache: {(time.perf_counter() - w0) * 1000:.0f} ms")
+        latest = len(report.data.records)
+        drawn = sum(1 for p in parts if hasattr(p, "png"))
+        print(f"report: {latest} latest answers, {len(report.data.answers)} items, {drawn} charts")
+        show("load_report (store + compare with key)", *measure(load, args.repeat))
+        show("render_all (tables, 3 charts, prompts, md)", *measure(render_cold, args.repeat))
+        show("whole report-back, new answers (< 200 ms)", *measure(whole_cold, args.repeat))
+        show("whole report-back, re-run, no new answers", *measure(whole_rerun, args.repeat))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

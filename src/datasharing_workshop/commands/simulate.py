@@ -1,0 +1,96 @@
+"""``datasharing-workshop simulate``: fill the answer store with a made-up workshop.
+
+For the test run before the day and for demonstrations: a few groups answer every breakout
+and observers log invented notes, through the same functions the notebooks use. Then run
+the report-back notebook with the same workshop name to rehearse the discussion.
+
+    datasharing-workshop simulate --workshop rehearsal --groups 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "fill the answer store with a made-up workshop, to rehearse the report-back"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` sub-command to the kit's command line."""
+    parser = subparsers.add_parser(
+        "simulate",
+        help=HELP,
+        description=(
+            "Play a number of groups through every breakout (answers judged exactly as the "
+            "Check button does) and have observers log invented notes, under a workshop name "
+            "of your choice. The same --seed gives the same answers. The store is --store, "
+            "else $DATASHARING_WORKSHOP_STORE, else answers.sqlite in your user data folder."
+        ),
+    )
+    parser.add_argument(
+        "--workshop", default="rehearsal", help="workshop name to save under (default: rehearsal)"
+    )
+    parser.add_argument("--groups", type=int, default=4, help="how many groups (default: 4)")
+    parser.add_argument("--seed", type=int, default=2020, help="random seed (default: 2020)")
+    parser.add_argument(
+        "--notes", type=int, default=2, help="observer notes per group (default: 2)"
+    )
+    parser.add_argument("--jurisdiction", default="ct", help="catalogue to use (default: ct)")
+    parser.add_argument(
+        "--scenario-set", default="standard", help="scenario set (default: standard)"
+    )
+    parser.add_argument("--store", metavar="PATH", help="answer store file")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add to a workshop that already has answers (refused otherwise, so a real "
+        "workshop's answers are never mixed with made-up ones by mistake)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the simulation and print what was saved.
+
+    Raises
+    ------
+    InputError
+        Bad numbers, or the workshop already has answers and ``--append`` was not given.
+    ContentError, StoreError
+        From the content or the store.
+    """
+    from ..errors import InputError
+    from ..simulate import simulate_workshop
+    from ..store import AnswerStore, resolve_store_path
+
+    if args.groups < 1 or args.notes < 0:
+        raise InputError("--groups must be at least 1 and --notes at least 0")
+    path = resolve_store_path(args.store)
+    if path.exists() and not args.append:
+        with AnswerStore(path, create=False) as store:
+            existing = store.count_answers(args.workshop)
+        if existing:
+            raise InputError(
+                f"workshop '{args.workshop}' already has {existing} answers in {path}; choose "
+                "another --workshop name, or pass --append to add to it"
+            )
+    sim = simulate_workshop(
+        path,
+        args.workshop,
+        groups=args.groups,
+        seed=args.seed,
+        jurisdiction=args.jurisdiction,
+        scenario_set=args.scenario_set,
+        notes_per_group=args.notes,
+    )
+    print(
+        f"saved {sim.answers} answers from {len(sim.groups)} groups "
+        f"({', '.join(sim.exercises)}) and {sim.observations} observer notes on "
+        f"{len(sim.sections)} playbook sections, as workshop '{sim.workshop}' in {sim.store_path}",
+        file=sys.stderr,
+    )
+    print(
+        f'next: open notebooks/08_report_back.ipynb with workshop_id = "{sim.workshop}"',
+        file=sys.stderr,
+    )
+    return 0

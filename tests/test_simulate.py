@@ -1,0 +1,141 @@
+"""The workshop simulator: seeded, and going through the same functions as the widgets."""
+
+from __future__ import annotations
+
+import pytest
+
+from datasharing_workshop import observations as observations_module
+from datasharing_workshop.errors import ContentError
+from datasharing_workshop.scenarios import load_scenarios
+from datasharing_workshop.simulate import group_names, load_simulated_notes, simulate_workshop
+from datasharing_workshop.store import AnswerStore
+from datasharing_workshop.widgets import common
+
+
+def saved(path, workshop="rehearsal"):
+    with AnswerStore(path) as store:
+        answers = [
+            (r.group, r.exercise, r.scenario, r.answer, r.correct, r.score, r.feedback)
+            for r in store.answers(workshop)
+        ]
+        notes = [
+            (o.group, o.author_role, o.playbook_section, o.severity, o.confused)
+            for o in store.observations(workshop)
+        ]
+    return answers, notes
+
+
+def test_four_groups_answer_every_scenario_and_observers_log_notes(tmp_path):
+    path = tmp_path / "a.sqlite"
+    sim = simulate_workshop(path, "rehearsal", groups=4, seed=3)
+    assert sim.groups == ("Group A", "Group B", "Group C", "Group D")
+    assert sim.exercises == ("classify_data", "transfer_channel")
+    scenarios = sum(len(load_scenarios(e, "ct")) for e in sim.exercises)
+    with AnswerStore(path) as store:
+        latest = store.latest_answers("rehearsal")
+        assert len(latest) == 4 * scenarios
+        assert store.count_answers("rehearsal") == sim.answers >= len(latest)
+        notes = store.observations("rehearsal")
+    assert len(notes) == sim.observations == 8
+    assert {n.group for n in notes} == set(sim.groups)
+    assert set(sim.sections) == {n.playbook_section for n in notes}
+
+
+def test_the_same_seed_gives_the_same_workshop(tmp_path):
+    simulate_workshop(tmp_path / "a.sqlite", seed=11)
+    simulate_workshop(tmp_path / "b.sqlite", seed=11)
+    simulate_workshop(tmp_path / "c.sqlite", seed=12)
+    assert saved(tmp_path / "a.sqlite") == saved(tmp_path / "b.sqlite")
+    assert saved(tmp_path / "a.sqlite") != saved(tmp_path / "c.sqlite")
+
+
+def test_answers_and_notes_go_through_the_widgets_functions(tmp_path, monkeypatch):
+    calls = {"answers": 0, "notes": 0}
+    real_saver = common.answer_saver
+    real_save_observation = observations_module.save_observation
+
+    def counting_saver(*args, **kwargs):
+        save = real_saver(*args, **kwargs)
+
+        def wrapped(evaluation):
+            calls["answers"] += 1
+            return save(evaluation)
+
+        return wrapped
+
+    def counting_save_observation(*args, **kwargs):
+        calls["notes"] += 1
+        return real_save_observation(*args, **kwargs)
+
+    monkeypatch.setattr(common, "answer_saver", counting_saver)
+    monkeypatch.setattr(observations_module, "save_observation", counting_save_observation)
+    sim = simulate_workshop(tmp_path / "a.sqlite", groups=2, seed=5, notes_per_group=3)
+    assert calls == {"answers": sim.answers, "notes": 6}
+
+
+def test_answers_are_judged_like_a_check_press(tmp_path):
+    # Every stored verdict carries the breakout's own feedback text.
+    simulate_workshop(tmp_path / "a.sqlite", groups=2, seed=1)
+    answers, _ = saved(tmp_path / "a.sqlite")
+    for _group, exercise, _scenario, answer, correct, score, feedback in answers:
+        assert feedback and 0 <= score <= 1
+        if exercise == "transfer_channel":
+            assert set(answer) == {"channel", "steps"}
+        else:
+            assert all(set(v) == {"category", "rule"} for v in answer.values())
+        assert correct == (score == 1.0) or exercise == "classify_data"
+
+
+def test_notes_use_the_invented_examples_only(tmp_path, ct):
+    simulate_workshop(tmp_path / "a.sqlite", groups=3, seed=2)
+    _, notes = saved(tmp_path / "a.sqlite")
+    examples = {n.confused for n in load_simulated_notes()}
+    assert {n[4] for n in notes} <= examples
+    assert all(n[2] in ct.sections for n in notes)
+
+
+def test_named_groups_and_many_groups():
+    assert group_names(28)[-2:] == ["Group 27", "Group 28"]
+
+
+def test_custom_group_names_and_exercises(tmp_path):
+    sim = simulate_workshop(
+        tmp_path / "a.sqlite", groups=["Équipe 1"], exercises=["transfer_channel"], seed=1
+    )
+    assert sim.groups == ("Équipe 1",)
+    assert sim.exercises == ("transfer_channel",)
+
+
+def test_asking_for_a_breakout_without_scenarios_is_an_error(tmp_path):
+    with pytest.raises(ContentError):
+        simulate_workshop(tmp_path / "a.sqlite", exercises=["classify_data"], scenario_set="none")
+
+
+def run_command(argv):
+    import argparse
+
+    from datasharing_workshop.commands import simulate as command
+
+    parser = argparse.ArgumentParser()
+    command.register(parser.add_subparsers())
+    args = parser.parse_args(["simulate", *argv])
+    return args.run(args)
+
+
+def test_the_command_fills_a_store_and_says_what_next(tmp_path, capsys):
+    path = tmp_path / "a.sqlite"
+    assert run_command(["--store", str(path), "--groups", "2", "--workshop", "demo"]) == 0
+    err = capsys.readouterr().err
+    assert "from 2 groups" in err and 'workshop_id = "demo"' in err
+    with AnswerStore(path) as store:
+        assert store.groups("demo") == ["Group A", "Group B"]
+
+
+def test_the_command_never_adds_to_an_existing_workshop_by_mistake(tmp_path):
+    from datasharing_workshop.errors import InputError
+
+    path = tmp_path / "a.sqlite"
+    run_command(["--store", str(path), "--groups", "1"])
+    with pytest.raises(InputError, match=r"already has .* answers .* --append"):
+        run_command(["--store", str(path), "--groups", "1"])
+    assert run_command(["--store", str(path), "--groups", "1", "--append", "--seed", "9"]) == 0
