@@ -21,7 +21,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from .cache import (
 )
 from .config import DEFAULT_CONFIG, GroupEntry, Workshop, load_workshop
 from .contract import VARIANTS, NotebookInfo, read_notebook
+from .guide import GUIDE_FOLDER, GuideHandout, session_pages_html, write_standalone_pages
 from .worker import NotebookResult, NotebookTask, RenderJob, run_task
 
 DEFAULT_OUTPUT = Path("build/handouts")
@@ -155,6 +156,8 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     report.notes += _answer_notes(workshop, answers)
     manifest = Manifest.load(cache_dir / "manifest.json")
     facts = workshop_facts(workshop)
+    stems = [info.stem for info in notebooks]
+    guide_html = session_pages_html(workshop.guide_folder, stems)
 
     renderer = json_digest(
         {
@@ -175,6 +178,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             renderer=renderer,
             manifest=manifest,
             force=options.force,
+            guide_html=guide_html.get(info.stem, ""),
         )
         for info in notebooks
     ]
@@ -215,7 +219,17 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     planned = {str(path) for plan in plans for path, *_ in plan.all_outputs}
     if options.groups is None:
         report.removed = _remove_stale(manifest, output, planned)
-    report.index_written = _write_index(manifest, output, workshop, plans, facts)
+    guide_pages = write_standalone_pages(
+        workshop.guide_folder,
+        output / "facilitator" / GUIDE_FOLDER,
+        facts,
+        stems,
+        renderer=renderer,
+        keys_file=cache_dir / "guide-pages.json",
+    )
+    for page in guide_pages:
+        (report.written if page.written else report.unchanged).append(_relative(page.path, output))
+    report.index_written = _write_index(manifest, output, workshop, plans, facts, guide_pages)
     manifest.save()
     for path_text, record in manifest.outputs.items():
         path = Path(path_text)
@@ -331,6 +345,7 @@ def _plan(
     renderer: str,
     manifest: Manifest,
     force: bool,
+    guide_html: str = "",
 ) -> _Planned:
     c = workshop.config
     values = {
@@ -374,11 +389,14 @@ def _plan(
                     "answers": answers_digest(mine) if variant == "group" else "",
                     "renderer": renderer,
                     "notebook": [info.shown_as, info.title],
+                    # An edited guide page re-renders the facilitator handout, no execution.
+                    "guide": guide_html if variant == "facilitator" else "",
                 }
             )
             all_outputs.append((path, key, variant, group_name))
             if force or not manifest.output_is_current(path, key):
-                jobs.append(RenderJob(variant, str(path), key, group_name, mine))
+                page = guide_html if variant == "facilitator" else ""
+                jobs.append(RenderJob(variant, str(path), key, group_name, mine, page))
     return _Planned(info, exec_key, executed_path, reuse, parameters, jobs, all_outputs)
 
 
@@ -556,6 +574,7 @@ def _write_index(
     workshop: Workshop,
     plans: list[_Planned],
     facts: dict[str, Any],
+    guide_pages: Sequence[GuideHandout] = (),
 ) -> bool:
     """Write index.html if its content changed; True when written."""
     import jinja2
@@ -585,6 +604,19 @@ def _write_index(
             "items": [item(p, r) for p, r in records if r.variant == "facilitator"],
         },
     ]
+    if guide_pages:
+        sections.append(
+            {
+                "id": "guide",
+                "title": "Facilitator guide",
+                "about": "How to prepare and run the workshop; each session's page is also at "
+                "the end of its facilitator handout.",
+                "items": [
+                    {"href": _relative(p.path, output), "title": p.title, "size": _size(p.size)}
+                    for p in guide_pages
+                ],
+            }
+        )
     group_lists = []
     for group in workshop.groups:
         mine = [item(p, r) for p, r in records if r.variant == "group" and r.group == group.name]

@@ -83,6 +83,9 @@ class WorkshopConfig(BaseModel):
         ),
     )
     notebook_folder: str = Field("notebooks", description="folder of the workshop notebooks")
+    guide_folder: str = Field(
+        "facilitator_guide", description="folder of the facilitator guide (built if present)"
+    )
     notebooks: list[Annotated[str, StringConstraints(min_length=1)]] | None = Field(
         None,
         description="notebook names (without .ipynb) to build, in order; default: all",
@@ -120,6 +123,8 @@ class Workshop:
     path: Path
     shown_as: str
     notebook_folder: Path
+    #: The facilitator guide's folder; the facilitator handouts include it when it exists.
+    guide_folder: Path
     #: The store the notebooks and the group handouts read (it may not exist yet).
     store_path: Path
 
@@ -186,6 +191,7 @@ def load_workshop(path: Path | str = DEFAULT_CONFIG) -> Workshop:
         path=path,
         shown_as=doc.shown_as,
         notebook_folder=(base / config.notebook_folder).resolve(),
+        guide_folder=(base / config.guide_folder).resolve(),
         store_path=store.absolute(),
     )
 

@@ -170,3 +170,30 @@ def _marker(value: Any) -> dict[str, Any] | None:
         except ValueError:
             return None
     return value if isinstance(value, dict) else None
+
+
+class AppendGuidePage(Preprocessor):
+    """Append the facilitator guide's page for this notebook to the facilitator handout.
+
+    The page is added as an output (not a raw cell) because the template prints outputs'
+    HTML as it is and escapes raw cells; the code cell's input is never shown.
+    """
+
+    html = Unicode("", help="The guide page, an <article> fragment made by guide.py").tag(
+        config=True
+    )
+
+    def preprocess(self, nb, resources):
+        if not self.html:
+            return nb, resources
+        import nbformat
+
+        cell = nbformat.v4.new_code_cell(
+            source="# Facilitator guide page, added by the handout builder",
+            metadata={"jupyter": {"source_hidden": True}},
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"text/html": self.html}),
+            ],
+        )
+        nb.cells.append(cell)
+        return nb, resources

@@ -187,6 +187,7 @@ def render_handout(
     notebook_dir: Path,
     group: str = "",
     answers: Sequence[Mapping[str, Any]] = (),
+    guide_html: str = "",
 ) -> str:
     """The HTML of one handout.
 
@@ -205,6 +206,8 @@ def render_handout(
         Folder that relative Markdown image paths are resolved against.
     group, answers
         For ``"group"``: the group's name and its latest answers.
+    guide_html
+        For ``"facilitator"``: the facilitator guide's page, appended at the end.
 
     Raises
     ------
@@ -225,7 +228,10 @@ def render_handout(
     }
     # The variant's pipeline runs here, in its documented order; the exporter then only
     # runs the template's own preprocessor (Pygments CSS for Markdown code blocks).
-    for step in pipeline(variant, notebook_name=notebook_file, group=group, answers=answers):
+    steps = pipeline(
+        variant, notebook_name=notebook_file, group=group, answers=answers, guide_html=guide_html
+    )
+    for step in steps:
         nb, resources = step(nb, resources)
     html, _ = exporter().from_notebook_node(nb, resources=resources)
     return html

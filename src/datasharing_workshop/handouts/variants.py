@@ -22,7 +22,13 @@ from typing import Any
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from .contract import ALWAYS_REMOVED_TAGS, VARIANTS
-from .preprocessors import CheckCellTags, InsertGroupAnswers, RemoveStreams, StripWidgets
+from .preprocessors import (
+    AppendGuidePage,
+    CheckCellTags,
+    InsertGroupAnswers,
+    RemoveStreams,
+    StripWidgets,
+)
 
 VARIANT_LABELS = {
     "participant": "Participant handout",
@@ -44,6 +50,7 @@ def pipeline(
     notebook_name: str,
     group: str = "",
     answers: Sequence[Mapping[str, Any]] = (),
+    guide_html: str = "",
 ) -> list[Preprocessor]:
     """The preprocessors that make ``variant`` from an executed notebook, in order.
 
@@ -55,6 +62,8 @@ def pipeline(
         How error messages name the notebook.
     group, answers
         For ``"group"``: the group's name and its latest answers (dicts from the store).
+    guide_html
+        For ``"facilitator"``: the facilitator guide's page for this notebook.
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown handout variant {variant!r}; expected one of {VARIANTS}")
@@ -77,6 +86,9 @@ def pipeline(
         StripWidgets(),
         RemoveStreams(),
     ]
+    if variant == "facilitator" and guide_html:
+        # 5. Last: the guide page is static HTML that no earlier step should touch.
+        steps.append(AppendGuidePage(html=guide_html))
     for step in steps:
         step.enabled = True
     return steps

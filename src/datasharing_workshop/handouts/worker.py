@@ -33,6 +33,8 @@ class RenderJob:
     group: str = ""
     #: The group's latest answers (plain dicts from the store); empty for other variants.
     answers: tuple[dict[str, Any], ...] = ()
+    #: The facilitator guide's page for this notebook; facilitator handouts only.
+    guide_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,4 +142,5 @@ def _render(nb: Any, task: NotebookTask, job: RenderJob) -> str:
         notebook_dir=Path(task.notebook_dir),
         group=job.group,
         answers=job.answers,
+        guide_html=job.guide_html,
     )
