@@ -50,8 +50,10 @@ format: $(TEST_STAMP)
 lab: $(RUN_STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# make app GROUP="Group A" [WORKSHOP=my-workshop]: serve the breakouts for one group,
+# saving its answers; without GROUP nothing is saved (a demonstration copy).
 app: $(RUN_STAMP)
-	$(BIN)/datasharing-workshop app --port $(PORT)
+	$(BIN)/datasharing-workshop app --port $(PORT) $(if $(GROUP),--group "$(GROUP)" --workshop-id "$(or $(WORKSHOP),example-workshop)")
 
 clean:
 	rm -rf build
