@@ -229,6 +229,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     )
     for page in guide_pages:
         (report.written if page.written else report.unchanged).append(_relative(page.path, output))
+        report.sizes[_relative(page.path, output)] = page.size
     report.index_written = _write_index(manifest, output, workshop, plans, facts, guide_pages)
     manifest.save()
     for path_text, record in manifest.outputs.items():
