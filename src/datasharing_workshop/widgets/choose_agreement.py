@@ -23,7 +23,6 @@ import ipywidgets as widgets
 
 from ..catalogue import Catalogue, load_catalogue
 from ..catalogue_models import Agreement
-from ..errors import StoreError
 from ..rules.agreements import AgreementAdvice, advise_agreements
 from ..rules.reasons import join_words
 from ..scenarios import DEFAULT_SET, AgreementScenario, agreement_situation, load_scenarios
@@ -38,13 +37,11 @@ from .common import (
     FeedbackItem,
     Kind,
     Link,
-    answer_saver,
     escape,
     exercise_box,
+    exercise_boxes,
     feedback_section,
     link,
-    pick_scenario,
-    saved_answer,
     scenario_header_html,
     static_page,
 )
@@ -413,10 +410,7 @@ def exercise(
         No such scenario, or a parameter is unusable.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue = load_catalogue(settings.jurisdiction)
-    scenarios = load_scenarios(EXERCISE, settings.jurisdiction, settings.scenario_set)
-    position, chosen = pick_scenario(scenarios, scenario)
-    return _for_settings(catalogue, chosen, settings, position, len(scenarios))
+    return exercise_boxes(EXERCISE, settings, _make, only=scenario)[0]
 
 
 def exercises(
@@ -432,35 +426,11 @@ def exercises(
     Takes the notebook's parameters, like :func:`exercise`.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue = load_catalogue(settings.jurisdiction)
-    scenarios = load_scenarios(EXERCISE, settings.jurisdiction, settings.scenario_set)
-    return ExerciseList(
-        _for_settings(catalogue, sc, settings, i, len(scenarios))
-        for i, sc in enumerate(scenarios, start=1)
-    )
+    return ExerciseList(exercise_boxes(EXERCISE, settings, _make))
 
 
-def _for_settings(
-    catalogue: Catalogue,
-    scenario: AgreementScenario,
-    settings: ExerciseSettings,
-    position: int,
-    total: int,
-) -> ExerciseBox:
-    try:
-        saved, problem = saved_answer(settings, EXERCISE, scenario.id), ""
-    except StoreError as error:
-        saved, problem = None, f"Saved answers could not be read: {error}"
-    return build(
-        catalogue,
-        scenario,
-        agreement_situation(catalogue, scenario),
-        position=position,
-        total=total,
-        on_check=answer_saver(settings, EXERCISE, scenario.id),
-        saved=saved,
-        saved_problem=problem,
-    )
+def _make(catalogue: Catalogue, scenario: AgreementScenario, **slot: Any) -> ExerciseBox:
+    return build(catalogue, scenario, agreement_situation(catalogue, scenario), **slot)
 
 
 def guide(*, jurisdiction: str = "ct") -> Any:

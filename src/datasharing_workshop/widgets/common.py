@@ -567,3 +567,60 @@ def option_label(options: Sequence[tuple[str, str]], value: str) -> str:
         if option == value:
             return label
     return value
+
+
+def exercise_boxes(
+    exercise: str,
+    settings: ExerciseSettings,
+    make: Callable[..., ExerciseBox],
+    *,
+    only: str | int | None = None,
+    extra: Callable[[Any, ExerciseSettings], Mapping[str, Any]] | None = None,
+) -> list[ExerciseBox]:
+    """Build a breakout's exercises: the notebook API every breakout module shares.
+
+    Loads the catalogue and the scenario set once, reads each scenario's saved answer (a
+    store that cannot be read is reported in the exercise, not raised: the group can still
+    work), and calls ``make(catalogue, scenario, position=, total=, on_check=, saved=,
+    saved_problem=, **extra(catalogue, settings))`` for each.
+
+    Parameters
+    ----------
+    exercise
+        The breakout id (``"classify_data"``), as in the scenario file's name.
+    settings
+        The notebook's parameters.
+    make
+        The breakout's builder.
+    only
+        One scenario, by id or 1-based position; all of them when None.
+    extra
+        Keyword arguments the builder needs beyond the scenario, computed once per call.
+    """
+    from ..catalogue import load_catalogue
+    from ..errors import StoreError
+    from ..scenarios import load_scenarios
+
+    catalogue = load_catalogue(settings.jurisdiction)
+    scenarios = load_scenarios(exercise, settings.jurisdiction, settings.scenario_set)
+    chosen = [pick_scenario(scenarios, only)] if only is not None else enumerate(scenarios, 1)
+    more = dict(extra(catalogue, settings)) if extra else {}
+    boxes = []
+    for position, scenario in chosen:
+        try:
+            saved, problem = saved_answer(settings, exercise, scenario.id), ""
+        except StoreError as error:
+            saved, problem = None, f"Saved answers could not be read: {error}"
+        boxes.append(
+            make(
+                catalogue,
+                scenario,
+                position=position,
+                total=len(scenarios),
+                on_check=answer_saver(settings, exercise, scenario.id),
+                saved=saved,
+                saved_problem=problem,
+                **more,
+            )
+        )
+    return boxes

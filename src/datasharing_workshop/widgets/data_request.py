@@ -23,7 +23,6 @@ import ipywidgets as widgets
 
 from ..catalogue import Catalogue, load_catalogue
 from ..catalogue_models import RequestQuestion
-from ..errors import StoreError
 from ..rules.requests import RequestIssue, RequestReview, review_request
 from ..scenarios import DEFAULT_SET, RequestScenario, load_scenarios
 from ..store import AnswerRecord
@@ -36,13 +35,11 @@ from .common import (
     FeedbackItem,
     Kind,
     Link,
-    answer_saver,
     escape,
     exercise_box,
+    exercise_boxes,
     feedback_section,
     link,
-    pick_scenario,
-    saved_answer,
     scenario_header_html,
     static_page,
 )
@@ -372,10 +369,7 @@ def exercise(
         No such scenario, or a parameter is unusable.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue = load_catalogue(settings.jurisdiction)
-    scenarios = load_scenarios(EXERCISE, settings.jurisdiction, settings.scenario_set)
-    position, chosen = pick_scenario(scenarios, scenario)
-    return _for_settings(catalogue, chosen, settings, position, len(scenarios))
+    return exercise_boxes(EXERCISE, settings, build, only=scenario)[0]
 
 
 def exercises(
@@ -391,34 +385,7 @@ def exercises(
     Takes the notebook's parameters, like :func:`exercise`.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue = load_catalogue(settings.jurisdiction)
-    scenarios = load_scenarios(EXERCISE, settings.jurisdiction, settings.scenario_set)
-    return ExerciseList(
-        _for_settings(catalogue, sc, settings, i, len(scenarios))
-        for i, sc in enumerate(scenarios, start=1)
-    )
-
-
-def _for_settings(
-    catalogue: Catalogue,
-    scenario: RequestScenario,
-    settings: ExerciseSettings,
-    position: int,
-    total: int,
-) -> ExerciseBox:
-    try:
-        saved, problem = saved_answer(settings, EXERCISE, scenario.id), ""
-    except StoreError as error:
-        saved, problem = None, f"Saved answers could not be read: {error}"
-    return build(
-        catalogue,
-        scenario,
-        position=position,
-        total=total,
-        on_check=answer_saver(settings, EXERCISE, scenario.id),
-        saved=saved,
-        saved_problem=problem,
-    )
+    return ExerciseList(exercise_boxes(EXERCISE, settings, build))
 
 
 def guide(*, jurisdiction: str = "ct") -> Any:

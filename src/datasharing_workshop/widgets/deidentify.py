@@ -37,7 +37,6 @@ from ..deidentification import (
     load_people,
     option_label,
 )
-from ..errors import StoreError
 from ..scenarios import DEFAULT_SET, DeidentifyField, DeidentifyScenario, load_scenarios
 from ..store import AnswerRecord
 from ..suppression import Suppression, suppress
@@ -50,13 +49,11 @@ from .common import (
     FeedbackItem,
     Kind,
     Link,
-    answer_saver,
     escape,
     exercise_box,
+    exercise_boxes,
     feedback_section,
     link,
-    pick_scenario,
-    saved_answer,
     scenario_header_html,
     static_page,
 )
@@ -756,10 +753,7 @@ def exercise(
         No such scenario, or a parameter is unusable.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue = load_catalogue(settings.jurisdiction)
-    scenarios = load_scenarios(EXERCISE, settings.jurisdiction, settings.scenario_set)
-    position, chosen = pick_scenario(scenarios, scenario)
-    return _for_settings(catalogue, chosen, settings, position, len(scenarios))
+    return exercise_boxes(EXERCISE, settings, build, only=scenario)[0]
 
 
 def exercises(
@@ -775,34 +769,7 @@ def exercises(
     Takes the notebook's parameters, like :func:`exercise`.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue = load_catalogue(settings.jurisdiction)
-    scenarios = load_scenarios(EXERCISE, settings.jurisdiction, settings.scenario_set)
-    return ExerciseList(
-        _for_settings(catalogue, sc, settings, i, len(scenarios))
-        for i, sc in enumerate(scenarios, start=1)
-    )
-
-
-def _for_settings(
-    catalogue: Catalogue,
-    scenario: DeidentifyScenario,
-    settings: ExerciseSettings,
-    position: int,
-    total: int,
-) -> ExerciseBox:
-    try:
-        saved, problem = saved_answer(settings, EXERCISE, scenario.id), ""
-    except StoreError as error:
-        saved, problem = None, f"Saved answers could not be read: {error}"
-    return build(
-        catalogue,
-        scenario,
-        position=position,
-        total=total,
-        on_check=answer_saver(settings, EXERCISE, scenario.id),
-        saved=saved,
-        saved_problem=problem,
-    )
+    return ExerciseList(exercise_boxes(EXERCISE, settings, build))
 
 
 GUIDE_STEPS = (

@@ -23,7 +23,6 @@ import ipywidgets as widgets
 
 from ..catalogue import Catalogue, load_catalogue
 from ..catalogue_models import Channel
-from ..errors import StoreError
 from ..rules.transfer import (
     Transfer,
     advise_transfer,
@@ -50,13 +49,11 @@ from .common import (
     FeedbackItem,
     Kind,
     Link,
-    answer_saver,
     escape,
     exercise_box,
+    exercise_boxes,
     feedback_section,
     link,
-    pick_scenario,
-    saved_answer,
     scenario_header_html,
     static_page,
 )
@@ -528,9 +525,7 @@ def exercise(
         No such scenario, or a parameter is unusable.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue, scenarios, datasets = _content(settings.jurisdiction, settings.scenario_set)
-    position, chosen = pick_scenario(scenarios, scenario)
-    return _for_settings(catalogue, chosen, settings, position, len(scenarios), datasets)
+    return exercise_boxes(EXERCISE, settings, _make, only=scenario, extra=_extra)[0]
 
 
 def exercises(
@@ -546,11 +541,7 @@ def exercises(
     Takes the notebook's parameters, like :func:`exercise`.
     """
     settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    catalogue, scenarios, datasets = _content(settings.jurisdiction, settings.scenario_set)
-    return ExerciseList(
-        _for_settings(catalogue, sc, settings, i, len(scenarios), datasets)
-        for i, sc in enumerate(scenarios, start=1)
-    )
+    return ExerciseList(exercise_boxes(EXERCISE, settings, _make, extra=_extra))
 
 
 def _content(
@@ -567,28 +558,26 @@ def _content(
     return catalogue, scenarios, datasets
 
 
-def _for_settings(
+def _extra(catalogue: Catalogue, settings: ExerciseSettings) -> dict[str, Any]:
+    # Scenarios may reuse a breakout 1 dataset; read those once for the whole set.
+    datasets = _content(settings.jurisdiction, settings.scenario_set)[2]
+    return {"datasets": datasets, "scenario_set": settings.scenario_set}
+
+
+def _make(
     catalogue: Catalogue,
     scenario: TransferScenario,
-    settings: ExerciseSettings,
-    position: int,
-    total: int,
+    *,
     datasets: dict[str, Dataset],
+    scenario_set: str,
+    **slot: Any,
 ) -> ExerciseBox:
-    try:
-        saved, problem = saved_answer(settings, EXERCISE, scenario.id), ""
-    except StoreError as error:
-        saved, problem = None, f"Saved answers could not be read: {error}"
     return build(
         catalogue,
         scenario,
-        scenario_transfer(catalogue, scenario, settings.scenario_set),
+        scenario_transfer(catalogue, scenario, scenario_set),
         dataset=datasets.get(scenario.data.dataset) if scenario.data.dataset else None,
-        position=position,
-        total=total,
-        on_check=answer_saver(settings, EXERCISE, scenario.id),
-        saved=saved,
-        saved_problem=problem,
+        **slot,
     )
 
 
