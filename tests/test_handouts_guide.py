@@ -98,3 +98,35 @@ def test_editing_a_guide_page_rerenders_without_executing(built_with_guide, monk
         "GUIDE-SESSION-EDITED" in (root / "out/facilitator/02_classify_breakout.html").read_text()
     )
     assert Path(root / "out/participant/02_classify_breakout.html").is_file()
+
+
+def test_guide_links_in_notebooks_point_at_the_built_guide():
+    import nbformat
+
+    from datasharing_workshop.handouts.preprocessors import RewriteGuideLinks
+
+    source = (
+        "See [the session page](../facilitator_guide/02_classify_breakout.md) and "
+        "[the checklist](../facilitator_guide/preparation.md#before)."
+    )
+
+    def rewrite(keep: bool) -> str:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
+        step = RewriteGuideLinks(notebook_stems=["02_classify_breakout"], keep_links=keep)
+        step.enabled = True  # as pipeline() does for every step
+        nb, _ = step(nb, {})
+        return nb.cells[0].source
+
+    assert rewrite(True) == (
+        "See [the session page](02_classify_breakout.html#guide-02_classify_breakout) and "
+        "[the checklist](guide/preparation.html#before)."
+    )
+    assert rewrite(False) == "See the session page and the checklist."
+
+
+def test_task_list_checkboxes_become_printable_boxes():
+    from datasharing_workshop.handouts.guide import printable
+
+    html = '<li><input class="task-list-item-checkbox" type="checkbox" disabled/>Book rooms</li>'
+    assert printable(html) == "<li>☐ Book rooms</li>"
+    assert printable('<input type="checkbox" checked disabled/>x') == "☑ x"

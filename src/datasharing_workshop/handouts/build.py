@@ -164,6 +164,8 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             "template": tree_digest(TEMPLATE_DIR),
             "code": tree_digest(Path(__file__).resolve().parent),
             "facts": facts,
+            # Guide links point at other notebooks' handouts: adding one re-renders.
+            "notebooks": stems,
         }
     )
     plans = [
@@ -192,7 +194,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
         if not plan.jobs:
             report.reused.append(plan.info.stem)
             continue
-        tasks.append(_task(plan, workshop, facts))
+        tasks.append(_task(plan, workshop, facts, stems))
 
     if tasks:
         executing = sum(t.execute for t in tasks)
@@ -401,7 +403,9 @@ def _plan(
     return _Planned(info, exec_key, executed_path, reuse, parameters, jobs, all_outputs)
 
 
-def _task(plan: _Planned, workshop: Workshop, facts: dict[str, Any]) -> NotebookTask:
+def _task(
+    plan: _Planned, workshop: Workshop, facts: dict[str, Any], stems: list[str]
+) -> NotebookTask:
     return NotebookTask(
         stem=plan.info.stem,
         path=str(plan.info.path),
@@ -415,6 +419,7 @@ def _task(plan: _Planned, workshop: Workshop, facts: dict[str, Any]) -> Notebook
         kernel_name=KERNEL_NAME,
         facts=facts,
         renders=tuple(plan.jobs),
+        notebook_stems=tuple(stems),
     )
 
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 GUIDE_FOLDER = "guide"
+
+#: Markdown task lists ("- [ ] ...") render as disabled, unlabelled checkboxes; on a page
+#: meant for print a box character serves better and reads well to a screen reader.
+_CHECKBOX = re.compile(r"<input\b[^>]*\btype=\"checkbox\"[^>]*>")
+
+
+def printable(html: str) -> str:
+    return _CHECKBOX.sub(lambda m: "☑ " if "checked" in m.group(0) else "☐ ", html)
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ def session_pages_html(guide: Path, notebook_stems: Iterable[str]) -> dict[str, 
     stems = set(notebook_stems)
     link = _linker(stems, from_guide_folder=False)
     return {
-        page.stem: render_page_html(page.stem, link=link, root=guide)
+        page.stem: printable(render_page_html(page.stem, link=link, root=guide))
         for page in guide_pages(guide)
         if page.stem in stems
     }
@@ -91,7 +100,7 @@ def write_standalone_pages(
     for page in guide_pages(guide):
         if page.stem in stems or page.teaching is not None or page.exercises is not None:
             continue  # a session page: it belongs inside its notebook's handout
-        html = render_page_html(page.stem, link=link, root=guide)
+        html = printable(render_page_html(page.stem, link=link, root=guide))
         path = folder / f"{page.stem}.html"
         key = json_digest({"html": html, "facts": dict(facts), "renderer": renderer})
         keys[str(path)] = key

@@ -12,6 +12,7 @@ This module imports nbconvert at the top, so only worker processes import it (se
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
@@ -197,3 +198,38 @@ class AppendGuidePage(Preprocessor):
         )
         nb.cells.append(cell)
         return nb, resources
+
+
+#: A Markdown link to a facilitator guide page, as notebooks write it for JupyterLab users.
+_GUIDE_LINK = re.compile(r"\[([^\]]*)\]\((?:\.\./)?facilitator_guide/([\w.-]+)\.md(#[^)\s]*)?\)")
+
+
+class RewriteGuideLinks(Preprocessor):
+    """Point Markdown links to ``facilitator_guide/*.md`` at the built guide.
+
+    A session's page is appended to its own facilitator handout (``<stem>.html``); the
+    other pages are handouts in ``guide/``. Handouts without the guide keep the words only.
+    """
+
+    notebook_stems = List(Unicode(), help="Stems of the workshop's notebooks").tag(config=True)
+    keep_links = Bool(True, help="False when the guide is not part of this handout set").tag(
+        config=True
+    )
+    guide_folder = Unicode("guide", help="Folder of the other guide pages, relative").tag(
+        config=True
+    )
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown":
+            cell.source = _GUIDE_LINK.sub(self._replace, cell.source)
+        return cell, resources
+
+    def _replace(self, match: re.Match) -> str:
+        text, stem, fragment = match.group(1), match.group(2), match.group(3) or ""
+        if not self.keep_links:
+            return text
+        if stem in self.notebook_stems:
+            href = f"{stem}.html{fragment or '#guide-' + stem}"
+        else:
+            href = f"{self.guide_folder}/{stem}.html{fragment}"
+        return f"[{text}]({href})"

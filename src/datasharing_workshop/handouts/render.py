@@ -188,6 +188,7 @@ def render_handout(
     group: str = "",
     answers: Sequence[Mapping[str, Any]] = (),
     guide_html: str = "",
+    notebook_stems: Sequence[str] = (),
 ) -> str:
     """The HTML of one handout.
 
@@ -229,7 +230,12 @@ def render_handout(
     # The variant's pipeline runs here, in its documented order; the exporter then only
     # runs the template's own preprocessor (Pygments CSS for Markdown code blocks).
     steps = pipeline(
-        variant, notebook_name=notebook_file, group=group, answers=answers, guide_html=guide_html
+        variant,
+        notebook_name=notebook_file,
+        group=group,
+        answers=answers,
+        guide_html=guide_html,
+        notebook_stems=notebook_stems,
     )
     for step in steps:
         nb, resources = step(nb, resources)

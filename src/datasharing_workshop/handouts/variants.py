@@ -27,6 +27,7 @@ from .preprocessors import (
     CheckCellTags,
     InsertGroupAnswers,
     RemoveStreams,
+    RewriteGuideLinks,
     StripWidgets,
 )
 
@@ -51,6 +52,7 @@ def pipeline(
     group: str = "",
     answers: Sequence[Mapping[str, Any]] = (),
     guide_html: str = "",
+    notebook_stems: Sequence[str] = (),
 ) -> list[Preprocessor]:
     """The preprocessors that make ``variant`` from an executed notebook, in order.
 
@@ -64,6 +66,8 @@ def pipeline(
         For ``"group"``: the group's name and its latest answers (dicts from the store).
     guide_html
         For ``"facilitator"``: the facilitator guide's page for this notebook.
+    notebook_stems
+        Every notebook of the workshop, to point guide links at the right handout.
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown handout variant {variant!r}; expected one of {VARIANTS}")
@@ -75,6 +79,9 @@ def pipeline(
         #    every variant, plus the variant's audience tags. Whole cells go, with their
         #    outputs and metadata, before any later step reads them.
         TagRemovePreprocessor(remove_cell_tags=set(REMOVED_TAGS[variant])),
+        # 3. Links to the facilitator guide: to the built guide for facilitators; plain words
+        #    elsewhere, since other handout sets do not include the guide.
+        RewriteGuideLinks(notebook_stems=list(notebook_stems), keep_links=variant == "facilitator"),
     ]
     if variant == "group":
         # 3. Before StripWidgets: it finds exercise outputs by their marker and adds static

@@ -54,6 +54,8 @@ class NotebookTask:
     kernel_name: str
     facts: dict[str, Any]
     renders: tuple[RenderJob, ...] = ()
+    #: Every notebook of the workshop (where guide links point).
+    notebook_stems: tuple[str, ...] = ()
 
 
 @dataclass
@@ -143,4 +145,5 @@ def _render(nb: Any, task: NotebookTask, job: RenderJob) -> str:
         group=job.group,
         answers=job.answers,
         guide_html=job.guide_html,
+        notebook_stems=task.notebook_stems,
     )
