@@ -23,17 +23,15 @@ from ..store import AnswerRecord
 from .common import (
     Evaluation,
     ExerciseBox,
-    ExerciseList,
-    ExerciseSettings,
     Feedback,
     FeedbackItem,
     Kind,
     Link,
     escape,
     exercise_box,
-    exercise_boxes,
     feedback_section,
     link,
+    notebook_api,
     option_label,
     scenario_header_html,
     static_page,
@@ -379,55 +377,7 @@ def _valid(value: Any, options: list[tuple[str, str]]) -> str:
 # --------------------------------------------------------------------------- notebook API
 
 
-def exercise(
-    scenario: str | int,
-    *,
-    workshop_id: str = "example-workshop",
-    group: str = "",
-    scenario_set: str = DEFAULT_SET,
-    store_path: str = "",
-    jurisdiction: str = "ct",
-) -> ExerciseBox:
-    """One scenario's exercise, by id (``"clinic-visits"``) or position (``3``).
-
-    Parameters
-    ----------
-    scenario
-        Scenario id, or its 1-based position in the set.
-    workshop_id, group, scenario_set, store_path, jurisdiction
-        The notebook's parameters (see :class:`~.common.ExerciseSettings`). With an empty
-        ``group`` nothing is saved.
-
-    Returns
-    -------
-    ExerciseBox
-        A widget to display; its ``check_button`` checks and saves.
-
-    Raises
-    ------
-    ContentError
-        The scenario file or catalogue is malformed.
-    InputError
-        No such scenario, or a parameter is unusable.
-    """
-    settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    return exercise_boxes(EXERCISE, settings, build, only=scenario)[0]
-
-
-def exercises(
-    *,
-    workshop_id: str = "example-workshop",
-    group: str = "",
-    scenario_set: str = DEFAULT_SET,
-    store_path: str = "",
-    jurisdiction: str = "ct",
-) -> ExerciseList:
-    """Every scenario of the set, in file order; displaying it shows one exercise each.
-
-    Takes the notebook's parameters, like :func:`exercise`.
-    """
-    settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    return ExerciseList(exercise_boxes(EXERCISE, settings, build))
+exercise, exercises = notebook_api(EXERCISE, build, title="Classifying data")
 
 
 def guide(*, jurisdiction: str = "ct") -> Any:

@@ -624,3 +624,79 @@ def exercise_boxes(
             )
         )
     return boxes
+
+
+_EXERCISE_DOC = """One scenario of the "{title}" breakout, by id or by 1-based position.
+
+Parameters
+----------
+scenario
+    Scenario id, or its 1-based position in the set.
+workshop_id, group, scenario_set, store_path, jurisdiction
+    The notebook's parameters (see :class:`ExerciseSettings`). With an empty ``group``
+    nothing is saved.
+
+Returns
+-------
+ExerciseBox
+    A widget to display; its ``check_button`` checks and saves.
+
+Raises
+------
+ContentError
+    The scenario file or catalogue is malformed.
+InputError
+    No such scenario, or a parameter is unusable.
+"""
+
+_EXERCISES_DOC = """Every scenario of the "{title}" breakout, in file order.
+
+Displaying the result shows one exercise per scenario. Takes the notebook's parameters,
+like ``exercise``.
+"""
+
+
+def notebook_api(
+    exercise: str,
+    make: Callable[..., ExerciseBox],
+    *,
+    title: str,
+    extra: Callable[[Any, ExerciseSettings], Mapping[str, Any]] | None = None,
+) -> tuple[Callable[..., ExerciseBox], Callable[..., ExerciseList]]:
+    """The ``exercise`` and ``exercises`` functions a breakout module offers its notebook.
+
+    Every breakout takes the same notebook parameters and builds its exercises the same
+    way (:func:`exercise_boxes`); only ``make`` (and ``extra``) differ.
+    """
+
+    def one(
+        scenario: str | int,
+        *,
+        workshop_id: str = "example-workshop",
+        group: str = "",
+        scenario_set: str = DEFAULT_SET,
+        store_path: str = "",
+        jurisdiction: str = "ct",
+    ) -> ExerciseBox:
+        settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
+        return exercise_boxes(exercise, settings, make, only=scenario, extra=extra)[0]
+
+    def every(
+        *,
+        workshop_id: str = "example-workshop",
+        group: str = "",
+        scenario_set: str = DEFAULT_SET,
+        store_path: str = "",
+        jurisdiction: str = "ct",
+    ) -> ExerciseList:
+        settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
+        return ExerciseList(exercise_boxes(exercise, settings, make, extra=extra))
+
+    for function, name, doc in (
+        (one, "exercise", _EXERCISE_DOC),
+        (every, "exercises", _EXERCISES_DOC),
+    ):
+        function.__name__ = function.__qualname__ = name
+        function.__module__ = make.__module__
+        function.__doc__ = doc.format(title=title)
+    return one, every

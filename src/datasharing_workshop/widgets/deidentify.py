@@ -43,17 +43,15 @@ from ..suppression import Suppression, suppress
 from .common import (
     Evaluation,
     ExerciseBox,
-    ExerciseList,
-    ExerciseSettings,
     Feedback,
     FeedbackItem,
     Kind,
     Link,
     escape,
     exercise_box,
-    exercise_boxes,
     feedback_section,
     link,
+    notebook_api,
     scenario_header_html,
     static_page,
 )
@@ -721,55 +719,7 @@ def build(
 # --------------------------------------------------------------------------- notebook API
 
 
-def exercise(
-    scenario: str | int,
-    *,
-    workshop_id: str = "example-workshop",
-    group: str = "",
-    scenario_set: str = DEFAULT_SET,
-    store_path: str = "",
-    jurisdiction: str = "ct",
-) -> ExerciseBox:
-    """One scenario's exercise, by id (``"job-training-by-county"``) or position (``1``).
-
-    Parameters
-    ----------
-    scenario
-        Scenario id, or its 1-based position in the set.
-    workshop_id, group, scenario_set, store_path, jurisdiction
-        The notebook's parameters (see :class:`~.common.ExerciseSettings`). With an empty
-        ``group`` nothing is saved.
-
-    Returns
-    -------
-    ExerciseBox
-        A widget to display; its ``check_button`` checks and saves.
-
-    Raises
-    ------
-    ContentError
-        The scenario file, the data files or the catalogue are malformed.
-    InputError
-        No such scenario, or a parameter is unusable.
-    """
-    settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    return exercise_boxes(EXERCISE, settings, build, only=scenario)[0]
-
-
-def exercises(
-    *,
-    workshop_id: str = "example-workshop",
-    group: str = "",
-    scenario_set: str = DEFAULT_SET,
-    store_path: str = "",
-    jurisdiction: str = "ct",
-) -> ExerciseList:
-    """Every scenario of the set, in file order; displaying it shows one exercise each.
-
-    Takes the notebook's parameters, like :func:`exercise`.
-    """
-    settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    return ExerciseList(exercise_boxes(EXERCISE, settings, build))
+exercise, exercises = notebook_api(EXERCISE, build, title="De-identifying and aggregating")
 
 
 GUIDE_STEPS = (

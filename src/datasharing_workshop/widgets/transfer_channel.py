@@ -43,7 +43,6 @@ from ..store import AnswerRecord
 from .common import (
     Evaluation,
     ExerciseBox,
-    ExerciseList,
     ExerciseSettings,
     Feedback,
     FeedbackItem,
@@ -51,9 +50,9 @@ from .common import (
     Link,
     escape,
     exercise_box,
-    exercise_boxes,
     feedback_section,
     link,
+    notebook_api,
     scenario_header_html,
     static_page,
 )
@@ -493,57 +492,6 @@ def build(
 # --------------------------------------------------------------------------- notebook API
 
 
-def exercise(
-    scenario: str | int,
-    *,
-    workshop_id: str = "example-workshop",
-    group: str = "",
-    scenario_set: str = DEFAULT_SET,
-    store_path: str = "",
-    jurisdiction: str = "ct",
-) -> ExerciseBox:
-    """One scenario's exercise, by id (``"health-claims-3gb"``) or position (``3``).
-
-    Parameters
-    ----------
-    scenario
-        Scenario id, or its 1-based position in the set.
-    workshop_id, group, scenario_set, store_path, jurisdiction
-        The notebook's parameters (see :class:`~.common.ExerciseSettings`). With an empty
-        ``group`` nothing is saved.
-
-    Returns
-    -------
-    ExerciseBox
-        A widget to display; its ``check_button`` checks and saves.
-
-    Raises
-    ------
-    ContentError
-        The scenario file or catalogue is malformed.
-    InputError
-        No such scenario, or a parameter is unusable.
-    """
-    settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    return exercise_boxes(EXERCISE, settings, _make, only=scenario, extra=_extra)[0]
-
-
-def exercises(
-    *,
-    workshop_id: str = "example-workshop",
-    group: str = "",
-    scenario_set: str = DEFAULT_SET,
-    store_path: str = "",
-    jurisdiction: str = "ct",
-) -> ExerciseList:
-    """Every scenario of the set, in file order; displaying it shows one exercise each.
-
-    Takes the notebook's parameters, like :func:`exercise`.
-    """
-    settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-    return ExerciseList(exercise_boxes(EXERCISE, settings, _make, extra=_extra))
-
-
 def _content(
     jurisdiction: str, scenario_set: str
 ) -> tuple[Catalogue, list[TransferScenario], dict[str, Dataset]]:
@@ -579,6 +527,11 @@ def _make(
         dataset=datasets.get(scenario.data.dataset) if scenario.data.dataset else None,
         **slot,
     )
+
+
+exercise, exercises = notebook_api(
+    EXERCISE, _make, title="Choosing a transfer channel", extra=_extra
+)
 
 
 def guide(*, jurisdiction: str = "ct") -> Any:
