@@ -13,10 +13,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_store(tmp_path_factory, monkeypatch):
-    # No test may write answers into the user's real data directory.
+def store_file(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own answer store (the path); nothing can reach a real one."""
     store = tmp_path_factory.mktemp("store") / "answers.sqlite"
     monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(store))
+    return store
 
 
 @pytest.fixture(autouse=True)

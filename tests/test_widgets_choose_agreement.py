@@ -4,10 +4,10 @@ agreements, press Check, read the feedback and the answer store."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 
 import ipywidgets as widgets
 import pytest
+from helpers.widget_tree import walk
 
 from datasharing_workshop.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
@@ -23,14 +23,6 @@ IDS = [s.id for s in SCENARIOS]
 SCRIPT = "<script>alert(1)</script>"
 WORKSHOP = "test-workshop"
 GROUP = "Group A"
-
-
-@pytest.fixture(autouse=True)
-def store_file(tmp_path, monkeypatch):
-    """Every test gets its own store; nothing can reach a real one."""
-    path = tmp_path / "answers.sqlite"
-    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    return path
 
 
 def make(scenario_id: str, group: str = GROUP) -> ExerciseBox:
@@ -52,12 +44,6 @@ def subject(agreement_id: str) -> str:
 
 def scenario(scenario_id: str) -> AgreementScenario:
     return next(s for s in SCENARIOS if s.id == scenario_id)
-
-
-def walk(widget: widgets.Widget) -> Iterator[widgets.Widget]:
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
 
 
 def test_the_standard_set_covers_the_playbook_cases():

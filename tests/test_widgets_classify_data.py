@@ -4,10 +4,10 @@ dropdowns, press Check, read the feedback and the answer store."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 
 import ipywidgets as widgets
 import pytest
+from helpers.widget_tree import walk
 
 from datasharing_workshop.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
@@ -25,14 +25,6 @@ WORKSHOP = "test-workshop"
 GROUP = "Group A"
 
 
-@pytest.fixture(autouse=True)
-def store_file(tmp_path, monkeypatch):
-    """Every test gets its own store; nothing can reach a real one."""
-    path = tmp_path / "answers.sqlite"
-    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    return path
-
-
 def make(scenario_id: str, group: str = GROUP) -> common.ExerciseBox:
     return classify_data.exercise(scenario_id, workshop_id=WORKSHOP, group=group)
 
@@ -47,12 +39,6 @@ def wrong_category(category_id: str) -> str:
     """A category that is neither the right one nor a wider one it belongs to."""
     near = set(lineage(CT, category_id))
     return next(c for c in ("public", "confidential", "pci") if c not in near)
-
-
-def walk(widget: widgets.Widget) -> Iterator[widgets.Widget]:
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
 
 
 def section_title(section_id: str) -> str:

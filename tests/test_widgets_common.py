@@ -26,13 +26,6 @@ from datasharing_workshop.widgets.common import (
 SCRIPT = "<script>alert(1)</script>"
 
 
-@pytest.fixture(autouse=True)
-def store_file(tmp_path, monkeypatch):
-    path = tmp_path / "answers.sqlite"
-    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    return path
-
-
 def evaluation(feedback_text: str = "All good.", correct: bool = True) -> Evaluation:
     item = FeedbackItem("right", "field", (feedback_text,), (Link("A › B", "https://x/#b"),))
     return Evaluation(

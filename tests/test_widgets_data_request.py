@@ -4,10 +4,10 @@ draft, press Check, read the feedback, the printable draft and the answer store.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 
 import ipywidgets as widgets
 import pytest
+from helpers.widget_tree import walk
 
 from datasharing_workshop.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
@@ -26,14 +26,6 @@ WORKSHOP = "test-workshop"
 GROUP = "Group A"
 
 
-@pytest.fixture(autouse=True)
-def store_file(tmp_path, monkeypatch):
-    """Every test gets its own store; nothing can reach a real one."""
-    path = tmp_path / "answers.sqlite"
-    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    return path
-
-
 def make(scenario_id: str, group: str = GROUP) -> ExerciseBox:
     return data_request.exercise(scenario_id, workshop_id=WORKSHOP, group=group)
 
@@ -45,12 +37,6 @@ def type_in(box: ExerciseBox, answers) -> None:
 
 def label(question_id: str) -> str:
     return data_request.short_label(QUESTIONS[question_id])
-
-
-def walk(widget: widgets.Widget) -> Iterator[widgets.Widget]:
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
 
 
 def test_the_standard_set_covers_missing_vague_and_incomplete_answers():

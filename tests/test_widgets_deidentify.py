@@ -8,11 +8,11 @@ import base64
 import html
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
+from helpers.widget_tree import walk
 
 from datasharing_workshop.catalogue import content_root, load_catalogue
 from datasharing_workshop.deidentification import DROP, KEEP, TooDetailed, option_label
@@ -30,14 +30,6 @@ IDS = [s.id for s in SCENARIOS]
 SCRIPT = "<script>alert(1)</script>"
 WORKSHOP = "test-workshop"
 GROUP = "Group A"
-
-
-@pytest.fixture(autouse=True)
-def store_file(tmp_path, monkeypatch):
-    """Every test gets its own store; nothing can reach a real one."""
-    path = tmp_path / "answers.sqlite"
-    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +53,6 @@ def choose(box: ExerciseBox, choices, threshold: int | None = None) -> None:
 
 def scenario(scenario_id: str) -> DeidentifyScenario:
     return next(s for s in SCENARIOS if s.id == scenario_id)
-
-
-def walk(widget: widgets.Widget) -> Iterator[widgets.Widget]:
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
 
 
 def counts_cells(table_html: str) -> list[list[str]]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import html
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
+from helpers.widget_tree import walk
 
 from datasharing_workshop.catalogue import content_root, load_catalogue
 from datasharing_workshop.errors import InputError
@@ -25,14 +25,6 @@ IDS = [s.id for s in SCENARIOS]
 SCRIPT = "<script>alert(1)</script>"
 WORKSHOP = "test-workshop"
 GROUP = "Group A"
-
-
-@pytest.fixture(autouse=True)
-def store_file(tmp_path, monkeypatch):
-    """Every test gets its own store; nothing can reach a real one."""
-    path = tmp_path / "answers.sqlite"
-    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(path))
-    return path
 
 
 def make(scenario_id: str, group: str = GROUP, jurisdiction: str = "ct") -> common.ExerciseBox:
@@ -56,12 +48,6 @@ def best_answer(scenario: TransferScenario, catalogue=CT) -> tuple[str, list[str
     transfer, advice = advice_for(scenario, catalogue)
     best = advice.best.channel.id
     return best, [s.id for s in steps_before_sending(catalogue, transfer, best)]
-
-
-def walk(widget: widgets.Widget) -> Iterator[widgets.Widget]:
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
 
 
 def test_the_standard_set_covers_the_playbook_cases():
