@@ -95,6 +95,10 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
+#: Longest wait for anything on a page (see the page fixture).
+PAGE_WAIT_MS = 90_000
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_artifacts() -> None:
     # Screenshots and axe reports describe this run only: a failure screenshot left over
@@ -156,6 +160,10 @@ def context(browser):
 def page(context, request):
     """A page that records its JavaScript errors; screenshotted when the test fails."""
     page = context.new_page()
+    # A bound on waits, not a speed assertion: a Voilà or JupyterLab server that has just
+    # started on a busy two-core CI machine can take longer than Playwright's 30 s default
+    # to draw its first page (seen once in CI for Voilà's file list).
+    page.set_default_timeout(PAGE_WAIT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.js_errors = errors  # read by tests that expect none
