@@ -256,14 +256,19 @@ def test_top_level_list_instead_of_mapping(content):
 
 
 def test_impossible_date(content):
-    path = content / "ct" / "roles.yaml"
-    path.write_text("reviewed: 2025-02-30\n" + path.read_text())
-    with pytest.raises(
-        ContentError,
-        match=r"roles\.yaml:1: reviewed: not a real day \(day is out "
-        r"of range for month\), got '2025-02-30'",
-    ):
-        load_catalogue("ct")
+    # A date the model expects (as_of) is read from the text written; 2025-02-30 is refused
+    # with its line rather than crashing PyYAML's own date conversion.
+    path = content / "ct" / "scenarios" / "standard" / "deidentify.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("as_of: 2024-07-01", "as_of: 2025-02-30", 1))
+    line = text[: text.index("as_of: 2024-07-01")].count("\n") + 1
+    _, problems = validate_scenarios(load_catalogue("ct"))
+    messages = "\n".join(str(p) for p in problems)
+    assert re.search(
+        rf"deidentify\.yaml:{line}: scenarios\[0\]\.as_of: .*day value is outside expected "
+        r"range, got '2025-02-30'",
+        messages,
+    ), messages
 
 
 def test_unknown_jurisdiction(content):

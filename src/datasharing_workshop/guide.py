@@ -38,7 +38,7 @@ from pydantic import Field, ValidationError
 
 from .catalogue_models import Entry, Text
 from .errors import ContentError, Problem
-from .yaml_source import display_path, format_field
+from .yaml_source import display_path, format_field, load_as_written
 
 __all__ = [
     "GUIDE_ENV",
@@ -127,7 +127,7 @@ def _read_page(path: Path) -> GuidePage:
             ]
         )
     try:
-        data = yaml.safe_load(match.group(1)) or {}
+        data = load_as_written(match.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1

@@ -57,7 +57,8 @@ class DatasetField(Entry):
     @field_validator("samples", mode="before")
     @classmethod
     def _as_text(cls, value: Any) -> Any:
-        # YAML reads 06106 as a number; samples are shown as text.
+        # A plain number such as 412 arrives as an int; samples are shown as text. (06106,
+        # yes or 1:30 already arrive as written: see yaml_source.data_as_written.)
         return [str(v) for v in value] if isinstance(value, list) else value
 
     @field_validator("samples")

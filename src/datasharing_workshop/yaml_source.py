@@ -7,6 +7,7 @@ errors keep field paths; this module joins the two.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,66 @@ except AttributeError:  # pragma: no cover - pure-Python fallback
     _Loader = yaml.SafeLoader
 
 PathPart = str | int
+
+# --------------------------------------------------------------------------- scalars as written
+# PyYAML follows YAML 1.1, which reads some unquoted values as something else than what a
+# facilitator typed: the ZIP code 06101 becomes the octal number 3137, `yes` and `off` become
+# True and False, `1:30` becomes 90 (base 60) and 2025-03-14 becomes a date. Those forms keep
+# the text written in the file; the models then convert it where they expect a number, a
+# yes/no or a date, so a value only changes where the field asks for that. Plain decimal
+# numbers, true/false and null mean the same in YAML 1.1 and 1.2 and are read as usual.
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_PLAIN_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_SAME_IN_YAML_1_2 = {
+    "tag:yaml.org,2002:int": _PLAIN_INT,
+    "tag:yaml.org,2002:float": _PLAIN_FLOAT,
+    "tag:yaml.org,2002:bool": _PLAIN_BOOL,
+    "tag:yaml.org,2002:timestamp": None,  # always kept as written
+}
+
+
+class _AsWrittenLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The kit's loader, except that YAML 1.1's surprising scalars keep their source text."""
+
+
+def _keep_as_written(tag: str, same: re.Pattern[str] | None) -> Any:
+    usual = _Loader.yaml_constructors[tag]
+
+    def construct(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        if same is not None and same.fullmatch(node.value):
+            return usual(loader, node)
+        return node.value
+
+    return construct
+
+
+for _tag, _same in _SAME_IN_YAML_1_2.items():
+    _AsWrittenLoader.add_constructor(_tag, _keep_as_written(_tag, _same))
+
+
+def data_as_written(node: yaml.Node | None) -> Any:
+    """Python data from a composed node tree, every scalar as the facilitator wrote it.
+
+    Unquoted values that YAML 1.1 would turn into something else (``06101``, ``yes``,
+    ``off``, ``1:30``, ``2025-03-14``) stay the text in the file. Models that expect a
+    number, a yes/no or a date convert that text themselves (and say so, with the line,
+    when it is not one); fields that expect text receive exactly what was written.
+    """
+    if node is None:
+        return None
+    loader = _AsWrittenLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def load_as_written(text: str) -> Any:
+    """Parse YAML text (such as a page's front matter) keeping every scalar as written."""
+    return data_as_written(yaml.compose(text, Loader=_Loader))
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
@@ -130,7 +191,7 @@ def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:
         raise ContentError([Problem(shown, "", f"cannot be read as UTF-8 text ({exc})")]) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        data = data_as_written(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
