@@ -33,10 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from datasharing_workshop.catalogue import load_catalogue
+from datasharing_workshop.breakouts.scenarios import load_scenarios
+from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.reportback import charts, load_report
-from datasharing_workshop.scenarios import load_scenarios
-from datasharing_workshop.simulate import SIMULATORS, group_names, load_simulated_notes
+from datasharing_workshop.reportback.simulate import SIMULATORS, group_names, load_simulated_notes
 from datasharing_workshop.store import AnswerStore
 
 WORKSHOP = "bench"

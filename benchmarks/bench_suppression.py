@@ -37,10 +37,10 @@ import statistics
 import time
 from datetime import date
 
-from datasharing_workshop.catalogue import load_catalogue
-from datasharing_workshop.deidentification import DROP, KEEP, Tabulator, TooDetailed
-from datasharing_workshop.scenarios import DeidentifyScenario, load_scenarios
-from datasharing_workshop.suppression import suppress
+from datasharing_workshop.breakouts.scenarios import DeidentifyScenario, load_scenarios
+from datasharing_workshop.content.catalogue import load_catalogue
+from datasharing_workshop.rules.deidentification import DROP, KEEP, Tabulator, TooDetailed
+from datasharing_workshop.rules.suppression import suppress
 from datasharing_workshop.widgets import deidentify
 
 FIELD_OPTIONS = {

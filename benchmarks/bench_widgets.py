@@ -30,8 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.rules.transfer import advise_transfer, steps_before_sending
-from datasharing_workshop.scenarios import load_scenarios
 from datasharing_workshop.widgets import classify_data, common, transfer_channel
 
 
@@ -77,7 +77,7 @@ def transfer_box(store: Path, group: str) -> common.ExerciseBox:
 
 
 def box_catalogue():
-    from datasharing_workshop.catalogue import load_catalogue
+    from datasharing_workshop.content.catalogue import load_catalogue
 
     return load_catalogue("ct")
 

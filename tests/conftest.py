@@ -41,6 +41,6 @@ def content(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def ct():
-    from datasharing_workshop.catalogue import load_catalogue
+    from datasharing_workshop.content.catalogue import load_catalogue
 
     return load_catalogue("ct")

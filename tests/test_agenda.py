@@ -1,11 +1,11 @@
-"""The agenda and the welcome notebook's content (``datasharing_workshop.agenda``)."""
+"""The agenda and the welcome notebook's content (``datasharing_workshop.plenary.agenda``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from datasharing_workshop import agenda
 from datasharing_workshop.errors import ContentError, InputError
+from datasharing_workshop.plenary import agenda
 
 
 def test_agenda_adds_up_and_runs_in_notebook_order():
@@ -139,13 +139,13 @@ def test_run_of_show_markdown_totals_the_agenda():
 
 
 def test_validate_workshop_finds_nothing_wrong_in_the_shipped_content():
-    from datasharing_workshop.workshop_content import validate_workshop
+    from datasharing_workshop.content.workshop import validate_workshop
 
     assert validate_workshop() == []
 
 
 def test_validate_workshop_lists_problems_from_every_file(content):
-    from datasharing_workshop.workshop_content import validate_workshop
+    from datasharing_workshop.content.workshop import validate_workshop
 
     for name, old, new in [
         ("workshop/agenda.yaml", "length_minutes: 240", "length_minutes: 241"),

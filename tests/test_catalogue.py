@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from datasharing_workshop.catalogue import available_jurisdictions, load_catalogue
+from datasharing_workshop.content.catalogue import available_jurisdictions, load_catalogue
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared/reference/ct-data-sharing-playbook"
 

@@ -1,4 +1,4 @@
-"""Tests for ``datasharing-workshop answers`` (datasharing_workshop.commands.answers)."""
+"""Tests for ``datasharing-workshop answers`` (datasharing_workshop.cli.commands.answers)."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from datasharing_workshop.catalogue import load_catalogue
+from datasharing_workshop.breakouts.scenarios import validate_scenarios
+from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.errors import ContentError
-from datasharing_workshop.scenarios import validate_scenarios
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
 

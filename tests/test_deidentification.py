@@ -1,4 +1,4 @@
-"""Tests for datasharing_workshop.deidentification and the invented data behind breakout 5:
+"""Tests for datasharing_workshop.rules.deidentification and the invented data behind breakout 5:
 the CSV is what its script makes, places agree, options generalise as they say, and
 counting gives the right table."""
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from datasharing_workshop.deidentification import (
+from datasharing_workshop.errors import ContentError
+from datasharing_workshop.rules.deidentification import (
     ALL,
     DROP,
     EVERYONE,
@@ -31,7 +32,6 @@ from datasharing_workshop.deidentification import (
     option_problem,
     ten_year_band,
 )
-from datasharing_workshop.errors import ContentError
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "exercises" / "data"
@@ -242,8 +242,8 @@ def test_a_missing_data_file(content):
 )
 def test_the_chart_costs_match_a_full_suppression(people, choices):
     # Tables of (nearly) one person per row skip suppress(); the numbers must not change.
-    from datasharing_workshop.deidentification import costs_by_threshold
-    from datasharing_workshop.suppression import suppress
+    from datasharing_workshop.rules.deidentification import costs_by_threshold
+    from datasharing_workshop.rules.suppression import suppress
 
     tab = everything(people)
     for cost in costs_by_threshold(tab, choices, range(5, 12), 5):

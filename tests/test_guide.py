@@ -15,9 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from datasharing_workshop.agenda import load_agenda, run_of_show_markdown
-from datasharing_workshop.errors import ContentError
-from datasharing_workshop.guide import (
+from datasharing_workshop.content.guide import (
     LinkTarget,
     github_slug,
     guide_page,
@@ -26,6 +24,8 @@ from datasharing_workshop.guide import (
     page_links,
     render_page_html,
 )
+from datasharing_workshop.errors import ContentError
+from datasharing_workshop.plenary.agenda import load_agenda, run_of_show_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "facilitator_guide"
@@ -218,7 +218,7 @@ def test_each_plenary_notebook_links_its_guide_page():
 
 
 def test_tour_steps_name_sessions_that_have_guide_pages():
-    from datasharing_workshop.tour import load_tour
+    from datasharing_workshop.plenary.tour import load_tour
 
     pages = {p.stem for p in guide_pages()}
     for stop in load_tour("ct").stops:

@@ -17,8 +17,8 @@ from typing import ClassVar
 
 import pytest
 
-from datasharing_workshop.catalogue import CONTENT_ENV
 from datasharing_workshop.cli import main
+from datasharing_workshop.content.catalogue import CONTENT_ENV
 from datasharing_workshop.errors import BuildError
 from datasharing_workshop.handouts.answers import NO_ANSWER
 from datasharing_workshop.handouts.build import BuildOptions, BuildReport, build_handouts

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_handouts_build import build, handouts, make_workspace
 
-from datasharing_workshop.catalogue import CONTENT_ENV
+from datasharing_workshop.content.catalogue import CONTENT_ENV
 
 SESSION_PAGE = """---
 title: Classifying together

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from datasharing_workshop.scenarios import load_scenarios
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.store import AnswerStore
 from datasharing_workshop.widgets.common import MARKER_MIME, WIDGET_VIEW_MIME
 

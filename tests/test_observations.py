@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from datasharing_workshop.errors import ContentError, InputError
-from datasharing_workshop.observations import (
+from datasharing_workshop.plenary.observations import (
     MAX_TEXT_LENGTH,
     load_form,
     observation_form,

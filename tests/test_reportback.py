@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PIL import Image
 
-from datasharing_workshop.display import HtmlBlock
 from datasharing_workshop.errors import ContentError
+from datasharing_workshop.plenary.display import HtmlBlock
 from datasharing_workshop.reportback import load_report
 from datasharing_workshop.reportback.charts import Chart
 from datasharing_workshop.reportback.data import (

@@ -1,8 +1,8 @@
 import pytest
 
+from datasharing_workshop.content.situations import make_situation
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules import advise_agreements, situation_from_data
-from datasharing_workshop.situations import make_situation
 
 
 def ids(cat, data, requester, **details):

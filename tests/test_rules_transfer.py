@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from datasharing_workshop.catalogue import load_catalogue
+from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules import advise_transfer, check_channel, make_transfer
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from datasharing_workshop import observations as observations_module
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.errors import ContentError
-from datasharing_workshop.scenarios import load_scenarios
-from datasharing_workshop.simulate import group_names, load_simulated_notes, simulate_workshop
+from datasharing_workshop.plenary import observations as observations_module
+from datasharing_workshop.reportback.simulate import (
+    group_names,
+    load_simulated_notes,
+    simulate_workshop,
+)
 from datasharing_workshop.store import AnswerStore
 from datasharing_workshop.widgets import common
 
@@ -114,7 +118,7 @@ def test_asking_for_a_breakout_without_scenarios_is_an_error(tmp_path):
 def run_command(argv):
     import argparse
 
-    from datasharing_workshop.commands import simulate as command
+    from datasharing_workshop.cli.commands import simulate as command
 
     parser = argparse.ArgumentParser()
     command.register(parser.add_subparsers())

@@ -1,7 +1,7 @@
 import pytest
 
+from datasharing_workshop.content.sizes import format_size, parse_size
 from datasharing_workshop.errors import InputError
-from datasharing_workshop.sizes import format_size, parse_size
 
 
 @pytest.mark.parametrize(

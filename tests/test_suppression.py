@@ -1,4 +1,4 @@
-"""Tests for datasharing_workshop.suppression: small counts are hidden, and no hidden count
+"""Tests for datasharing_workshop.rules.suppression: small counts are hidden, and no hidden count
 can be worked out from the published counts and totals.
 
 The property tests check each result independently of the module's own graph reasoning:
@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datasharing_workshop.errors import InputError
-from datasharing_workshop.suppression import (
+from datasharing_workshop.rules.suppression import (
     CountTable,
     Suppression,
     fixed_hidden_cells,

@@ -1,12 +1,12 @@
-"""The playbook tour (``datasharing_workshop.tour``) and the wrap-up (``wrap_up``)."""
+"""The playbook tour (``datasharing_workshop.plenary.tour``) and the wrap-up (``wrap_up``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from datasharing_workshop import wrap_up
 from datasharing_workshop.errors import ContentError, InputError
-from datasharing_workshop.tour import load_tour
+from datasharing_workshop.plenary import wrap_up
+from datasharing_workshop.plenary.tour import load_tour
 
 STOPS = ("roles", "documentation", "bias", "path", "who_to_ask")
 

@@ -9,10 +9,14 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.catalogue import load_catalogue
+from datasharing_workshop.breakouts.scenarios import (
+    AgreementScenario,
+    agreement_situation,
+    load_scenarios,
+)
+from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.agreements import advise_agreements
-from datasharing_workshop.scenarios import AgreementScenario, agreement_situation, load_scenarios
 from datasharing_workshop.store import AnswerStore
 from datasharing_workshop.widgets import choose_agreement
 from datasharing_workshop.widgets.common import MARKER_MIME, WIDGET_VIEW_MIME, ExerciseBox

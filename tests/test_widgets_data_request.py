@@ -9,10 +9,10 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.catalogue import load_catalogue
+from datasharing_workshop.breakouts.scenarios import RequestScenario, load_scenarios
+from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.requests import review_request
-from datasharing_workshop.scenarios import RequestScenario, load_scenarios
 from datasharing_workshop.store import AnswerStore
 from datasharing_workshop.widgets import data_request
 from datasharing_workshop.widgets.common import MARKER_MIME, WIDGET_VIEW_MIME, ExerciseBox

@@ -14,12 +14,12 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.catalogue import content_root, load_catalogue
-from datasharing_workshop.deidentification import DROP, KEEP, TooDetailed, option_label
+from datasharing_workshop.breakouts.scenarios import DeidentifyScenario, load_scenarios
+from datasharing_workshop.content.catalogue import content_root, load_catalogue
 from datasharing_workshop.errors import InputError
-from datasharing_workshop.scenarios import DeidentifyScenario, load_scenarios
+from datasharing_workshop.rules.deidentification import DROP, KEEP, TooDetailed, option_label
+from datasharing_workshop.rules.suppression import fixed_hidden_cells, lone_hidden_cells, suppress
 from datasharing_workshop.store import AnswerStore
-from datasharing_workshop.suppression import fixed_hidden_cells, lone_hidden_cells, suppress
 from datasharing_workshop.widgets import deidentify
 from datasharing_workshop.widgets.common import MARKER_MIME, WIDGET_VIEW_MIME, ExerciseBox
 
@@ -272,7 +272,7 @@ def test_each_threshold_and_each_option_is_costed():
     sc = scenario("food-help-by-town-and-age")
     tab = deidentify.tabulator(sc)
     choices = deidentify.answer_choices(sc)
-    from datasharing_workshop.deidentification import costs_by_choice, costs_by_threshold
+    from datasharing_workshop.rules.deidentification import costs_by_choice, costs_by_threshold
 
     by_threshold = costs_by_threshold(tab, choices, range(5, 12), RULE)
     assert [c.threshold for c in by_threshold] == list(range(5, 12))

@@ -11,10 +11,10 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.catalogue import content_root, load_catalogue
+from datasharing_workshop.breakouts.scenarios import TransferScenario, load_scenarios
+from datasharing_workshop.content.catalogue import content_root, load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.transfer import advise_transfer, steps_before_sending
-from datasharing_workshop.scenarios import TransferScenario, load_scenarios
 from datasharing_workshop.store import AnswerStore
 from datasharing_workshop.widgets import common, transfer_channel
 from datasharing_workshop.widgets.common import MARKER_MIME, WIDGET_VIEW_MIME

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from datasharing_workshop.simulate import simulate_workshop
+from datasharing_workshop.reportback.simulate import simulate_workshop
 
 pytestmark = pytest.mark.notebook
 

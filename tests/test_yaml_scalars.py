@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datasharing_workshop.catalogue import load_catalogue
+from datasharing_workshop.breakouts.scenarios import load_scenarios
+from datasharing_workshop.content.catalogue import load_catalogue
+from datasharing_workshop.content.yaml_source import load_as_written, read_yaml
 from datasharing_workshop.errors import ContentError
-from datasharing_workshop.scenarios import load_scenarios
-from datasharing_workshop.yaml_source import load_as_written, read_yaml
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scenarios"
 

@@ -2,7 +2,7 @@
 
 Importing the package is cheap on purpose: notebooks, the command line and the handout
 builder each import only the modules they use (``datasharing_workshop.rules``,
-``datasharing_workshop.catalogue``, ...). Nothing heavy (nbformat, ipywidgets, pydantic)
+``datasharing_workshop.content.catalogue``, ...). Nothing heavy (nbformat, ipywidgets, pydantic)
 is imported here.
 """
 

@@ -566,9 +566,9 @@ def _seed_answers(store: Path, workshop: str, group: str) -> dict[str, str]:
 
     Returns ``{exercise: scenario title}``.
     """
-    from datasharing_workshop.catalogue import load_catalogue
+    from datasharing_workshop.breakouts.scenarios import load_scenarios
+    from datasharing_workshop.content.catalogue import load_catalogue
     from datasharing_workshop.rules.transfer import advise_transfer, steps_before_sending
-    from datasharing_workshop.scenarios import load_scenarios
     from datasharing_workshop.widgets import classify_data, common, transfer_channel
 
     settings = {"workshop_id": workshop, "group": group, "store_path": str(store)}
@@ -607,7 +607,7 @@ def handouts(tmp_path_factory) -> Handouts:
     import yaml
 
     try:
-        import datasharing_workshop.commands.build  # noqa: F401
+        import datasharing_workshop.cli.commands.build  # noqa: F401
     except ImportError:
         pytest.skip("`datasharing-workshop build` does not exist yet in this version of the kit")
 

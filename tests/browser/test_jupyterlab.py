@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from datasharing_workshop.catalogue import load_catalogue
-from datasharing_workshop.scenarios import load_scenarios
+from datasharing_workshop.breakouts.scenarios import load_scenarios
+from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.widgets import classify_data
 
 pytestmark = pytest.mark.browser

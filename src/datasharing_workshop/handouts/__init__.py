@@ -1,6 +1,6 @@
 """Build participant, facilitator and per-group HTML handouts from the workshop notebooks.
 
-``datasharing-workshop build`` (``datasharing_workshop.commands.build``) calls
+``datasharing-workshop build`` (``datasharing_workshop.cli.commands.build``) calls
 :func:`datasharing_workshop.handouts.build.build_handouts`. The work is split so that a
 rebuild with nothing changed never imports nbformat, papermill or nbconvert (together about
 three seconds here):

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..content.yaml_source import display_path
 from ..errors import BuildError
-from ..yaml_source import display_path
 from . import TEMPLATE_DIR
 from .answers import answers_digest, answers_for, read_latest_answers
 from .cache import (
@@ -280,7 +280,7 @@ def _content_files(
     workshop: Workshop, notebooks: list[NotebookInfo]
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Digests of the catalogue files (all notebooks) and of each notebook's scenario file."""
-    from ..catalogue import load_catalogue
+    from ..content.catalogue import load_catalogue
 
     catalogue = load_catalogue(workshop.config.jurisdiction)  # ContentError when broken
     scenario_files: dict[str, dict[str, str]] = {}

@@ -27,10 +27,10 @@ from pydantic import (
     field_validator,
 )
 
-from ..catalogue import available_jurisdictions, content_root
-from ..catalogue_models import Id, Text
+from ..content.catalogue import available_jurisdictions, content_root
+from ..content.models import Id, Text
+from ..content.yaml_source import YamlDocument, display_path, read_yaml, validation_problems
 from ..errors import ContentError, InputError, Problem
-from ..yaml_source import YamlDocument, display_path, read_yaml, validation_problems
 
 DEFAULT_CONFIG = Path("workshop.yml")
 

@@ -31,8 +31,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..catalogue_models import Id
-from ..yaml_source import describe_input, format_field
+from ..content.models import Id
+from ..content.yaml_source import describe_input, format_field
 
 #: The closed set of cell tags a workshop notebook may use, with what each one does.
 ALLOWED_TAGS: dict[str, str] = {

@@ -37,7 +37,7 @@ class GuideHandout:
 
 
 def _linker(notebook_stems: set[str], *, from_guide_folder: bool):
-    from ..guide import LinkTarget
+    from ..content.guide import LinkTarget
 
     up = "../" if from_guide_folder else ""
     here = "" if from_guide_folder else f"{GUIDE_FOLDER}/"
@@ -56,7 +56,7 @@ def _linker(notebook_stems: set[str], *, from_guide_folder: bool):
 
 def session_pages_html(guide: Path, notebook_stems: Iterable[str]) -> dict[str, str]:
     """``{notebook stem: guide page HTML}`` for every notebook that has a guide page."""
-    from ..guide import guide_pages, render_page_html
+    from ..content.guide import guide_pages, render_page_html
 
     if not guide.is_dir():
         return {}
@@ -84,7 +84,7 @@ def write_standalone_pages(
     file are unchanged is not rendered again, so a rebuild with nothing changed renders and
     writes nothing (and never imports nbconvert).
     """
-    from ..guide import guide_pages, render_page_html
+    from ..content.guide import guide_pages, render_page_html
     from .cache import json_digest
 
     if not guide.is_dir():

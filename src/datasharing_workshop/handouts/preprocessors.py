@@ -180,7 +180,7 @@ class AppendGuidePage(Preprocessor):
     HTML as it is and escapes raw cells; the code cell's input is never shown.
     """
 
-    html = Unicode("", help="The guide page, an <article> fragment made by guide.py").tag(
+    html = Unicode("", help="The guide page, an <article> fragment made by content/guide.py").tag(
         config=True
     )
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..display import HtmlBlock, escape
+from ..plenary.display import HtmlBlock, escape
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

@@ -25,9 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..catalogue import Catalogue, load_catalogue
+from ..breakouts.scenarios import (
+    BREAKOUTS,
+    DEFAULT_SET,
+    load_scenarios,
+    scenario_path,
+    transfer_categories,
+)
+from ..content.catalogue import Catalogue, load_catalogue
 from ..errors import ContentError, InputError
-from ..scenarios import BREAKOUTS, DEFAULT_SET, load_scenarios, scenario_path, transfer_categories
 from ..store import AnswerRecord, AnswerStore, Observation, resolve_store_path
 
 __all__ = [
@@ -215,7 +221,7 @@ def _exercise_order(found: Iterable[str], order: Sequence[str] | None) -> list[s
 
 def _agenda_exercises() -> list[str]:
     try:
-        from ..agenda import load_agenda
+        from ..plenary.agenda import load_agenda
 
         return [s.exercise for s in load_agenda().sessions if s.exercise]
     except ContentError:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from ..catalogue import Catalogue
+from ..content.catalogue import Catalogue
 from ..store import Observation
 
 __all__ = [

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import Field
 
-from ..catalogue_models import Entry, Text
+from ..content.models import Entry, Text
+from ..content.workshop import load_model, workshop_file
+from ..content.yaml_source import YamlDocument
 from ..errors import Problem
-from ..workshop_content import load_model, workshop_file
-from ..yaml_source import YamlDocument
 from .data import Disagreement, ReportData, disagreements
 
 __all__ = ["Prompt", "discussion_prompts", "load_report_back_text"]

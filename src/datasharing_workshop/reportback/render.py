@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..display import HtmlBlock, bullet_list, escape, section_link
+from ..plenary.display import HtmlBlock, bullet_list, escape, section_link
 from .data import RESULT_WORDS, ExerciseInfo, ItemAnswer, ReportData, group_scores
 from .prompts import Prompt
 

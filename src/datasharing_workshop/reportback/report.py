@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..display import HtmlBlock, escape
-from ..scenarios import DEFAULT_SET
+from ..breakouts.scenarios import DEFAULT_SET
+from ..plenary.display import HtmlBlock, escape
 from ..store import AnswerStore
 from . import charts, render
 from .data import (
@@ -117,7 +117,7 @@ class ReportBack:
 
     def feedback(self) -> FeedbackExport:
         """The notes as Markdown grouped by playbook section (nothing written)."""
-        from ..observations import load_form
+        from ..plenary.observations import load_form
 
         form = load_form()
         return feedback_markdown(

@@ -1,6 +1,6 @@
 """The playbook's rules as small pure functions over a loaded catalogue.
 
->>> from datasharing_workshop.catalogue import load_catalogue
+>>> from datasharing_workshop.content.catalogue import load_catalogue
 >>> from datasharing_workshop.rules import advise_transfer, make_transfer
 >>> ct = load_catalogue("ct")
 >>> advice = advise_transfer(ct, make_transfer(ct, ["phi"], "3GB", "agency"))

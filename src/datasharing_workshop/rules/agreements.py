@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..catalogue import Catalogue
-from ..catalogue_models import Agreement
+from ..content.catalogue import Catalogue
+from ..content.models import Agreement
+from ..content.situations import Situation, condition_matches, make_situation
 from ..errors import InputError
-from ..situations import Situation, condition_matches, make_situation
 from .reasons import Reason, join_words, reason
 from .sensitivity import categories_sensitivity, contains
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..catalogue import Catalogue
+    from ..content.catalogue import Catalogue
 
 
 @dataclass(frozen=True)

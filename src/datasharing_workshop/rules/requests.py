@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ..catalogue import Catalogue
+from ..content.catalogue import Catalogue
 from ..errors import InputError
 from .reasons import Reason, reason
 

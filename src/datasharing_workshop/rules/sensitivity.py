@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..catalogue import Catalogue
-from ..catalogue_models import Category, Level
+from ..content.catalogue import Catalogue
+from ..content.models import Category, Level
 from ..errors import InputError
 from .reasons import Reason, join_words, reason
 
@@ -58,7 +58,7 @@ def dataset_sensitivity(
 
     Examples
     --------
-    >>> from datasharing_workshop.catalogue import load_catalogue
+    >>> from datasharing_workshop.content.catalogue import load_catalogue
     >>> ct = load_catalogue("ct")
     >>> dataset_sensitivity(ct, {"zip": "quasi_identifier", "dob": "quasi_identifier"}).level.id
     'personal'

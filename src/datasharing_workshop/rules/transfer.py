@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..catalogue import Catalogue
-from ..catalogue_models import Channel, SizeLimit
+from ..content.catalogue import Catalogue
+from ..content.models import Channel, SizeLimit
+from ..content.sizes import format_size, parse_size
 from ..errors import InputError
-from ..sizes import format_size, parse_size
 from .reasons import Reason, join_words, reason
 from .sensitivity import Sensitivity, categories_sensitivity, contains
 
@@ -22,7 +22,7 @@ class Transfer:
     categories
         Category ids of the data in the file (``("phi", "pii")``).
     size_bytes
-        File size in bytes (see :func:`~datasharing_workshop.sizes.parse_size`).
+        File size in bytes (see :func:`~datasharing_workshop.content.sizes.parse_size`).
     recipient
         Recipient id (``agency``, ``partner``, ``public``).
     deidentified_ok

@@ -21,12 +21,17 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..catalogue import Catalogue, load_catalogue
-from ..catalogue_models import Agreement
+from ..breakouts.scenarios import (
+    DEFAULT_SET,
+    AgreementScenario,
+    agreement_situation,
+    load_scenarios,
+)
+from ..content.catalogue import Catalogue, load_catalogue
+from ..content.models import Agreement
+from ..content.situations import Situation
 from ..rules.agreements import AgreementAdvice, advise_agreements
 from ..rules.reasons import join_words
-from ..scenarios import DEFAULT_SET, AgreementScenario, agreement_situation, load_scenarios
-from ..situations import Situation
 from ..store import AnswerRecord
 from .common import (
     Evaluation,
@@ -115,7 +120,7 @@ def check_agreements(
     Parameters
     ----------
     situation
-        The share, from :func:`~datasharing_workshop.scenarios.agreement_situation`.
+        The share, from :func:`~datasharing_workshop.breakouts.scenarios.agreement_situation`.
     ticked
         Ids of the agreements the group ticked (unknown ids are ignored).
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..catalogue import Catalogue, load_catalogue
+from ..breakouts.scenarios import DEFAULT_SET, ClassifyScenario, load_scenarios
+from ..content.catalogue import Catalogue, load_catalogue
 from ..rules.sensitivity import dataset_sensitivity, lineage
-from ..scenarios import DEFAULT_SET, ClassifyScenario, load_scenarios
 from ..store import AnswerRecord
 from .common import (
     Evaluation,

@@ -30,9 +30,9 @@ from typing import Any, Literal
 
 import ipywidgets as widgets
 
+from ..breakouts.scenarios import DEFAULT_SET
 from ..errors import InputError, KitError
 from ..rules.reasons import Reason
-from ..scenarios import DEFAULT_SET
 from ..store import AnswerRecord, AnswerStore, resolve_store_path
 
 #: Mime type of the marker the handout builder looks for in each exercise's output.
@@ -597,9 +597,9 @@ def exercise_boxes(
     extra
         Keyword arguments the builder needs beyond the scenario, computed once per call.
     """
-    from ..catalogue import load_catalogue
+    from ..breakouts.scenarios import load_scenarios
+    from ..content.catalogue import load_catalogue
     from ..errors import StoreError
-    from ..scenarios import load_scenarios
 
     catalogue = load_catalogue(settings.jurisdiction)
     scenarios = load_scenarios(exercise, settings.jurisdiction, settings.scenario_set)

@@ -21,10 +21,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..catalogue import Catalogue, load_catalogue
-from ..catalogue_models import RequestQuestion
+from ..breakouts.scenarios import DEFAULT_SET, RequestScenario, load_scenarios
+from ..content.catalogue import Catalogue, load_catalogue
+from ..content.models import RequestQuestion
 from ..rules.requests import RequestIssue, RequestReview, review_request
-from ..scenarios import DEFAULT_SET, RequestScenario, load_scenarios
 from ..store import AnswerRecord
 from .common import (
     Evaluation,

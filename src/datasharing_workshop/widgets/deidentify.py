@@ -3,7 +3,7 @@
 The group starts from a list of invented people and decides, field by field, whether to
 keep it, leave it out or share it in less detail (an age band instead of a birth date, a
 county instead of a ZIP code), and picks a minimum cell size. After every change the
-table of counts is recounted and suppressed (:mod:`~datasharing_workshop.suppression`),
+table of counts is recounted and suppressed (:mod:`~datasharing_workshop.rules.suppression`),
 and a chart shows how much each choice hides. Check judges the choices against the
 scenario's answer key and the catalogue's minimum cell size.
 
@@ -24,8 +24,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..catalogue import Catalogue, load_catalogue
-from ..deidentification import (
+from ..breakouts.scenarios import DEFAULT_SET, DeidentifyField, DeidentifyScenario, load_scenarios
+from ..content.catalogue import Catalogue, load_catalogue
+from ..rules.deidentification import (
     DROP,
     KEEP,
     Cost,
@@ -37,9 +38,8 @@ from ..deidentification import (
     load_people,
     option_label,
 )
-from ..scenarios import DEFAULT_SET, DeidentifyField, DeidentifyScenario, load_scenarios
+from ..rules.suppression import Suppression, suppress
 from ..store import AnswerRecord
-from ..suppression import Suppression, suppress
 from .common import (
     Evaluation,
     ExerciseBox,
@@ -196,7 +196,7 @@ def check_deidentification(
         The minimum cell size the group chose.
     result
         The suppressed table for these choices (the widget has it already), or
-        :class:`~datasharing_workshop.deidentification.TooDetailed` when it has too many
+        :class:`~datasharing_workshop.rules.deidentification.TooDetailed` when it has too many
         counts to count.
 
     Returns

@@ -21,16 +21,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..catalogue import Catalogue, load_catalogue
-from ..catalogue_models import Channel
-from ..rules.transfer import (
-    Transfer,
-    advise_transfer,
-    make_transfer,
-    no_channel_reason,
-    steps_before_sending,
-)
-from ..scenarios import (
+from ..breakouts.scenarios import (
     DEFAULT_SET,
     ClassifyScenario,
     Dataset,
@@ -38,7 +29,16 @@ from ..scenarios import (
     load_scenarios,
     transfer_categories,
 )
-from ..sizes import format_size
+from ..content.catalogue import Catalogue, load_catalogue
+from ..content.models import Channel
+from ..content.sizes import format_size
+from ..rules.transfer import (
+    Transfer,
+    advise_transfer,
+    make_transfer,
+    no_channel_reason,
+    steps_before_sending,
+)
 from ..store import AnswerRecord
 from .common import (
     Evaluation,

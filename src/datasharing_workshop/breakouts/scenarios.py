@@ -16,11 +16,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from .catalogue import Catalogue, load_catalogue
-from .catalogue_models import Entry, Id, Source, Text
-from .errors import ContentError, InputError, Problem
-from .sizes import parse_size
-from .yaml_source import YamlDocument, display_path, read_yaml, validation_problems
+from ..content.catalogue import Catalogue, load_catalogue
+from ..content.models import Entry, Id, Source, Text
+from ..content.sizes import parse_size
+from ..content.yaml_source import YamlDocument, display_path, read_yaml, validation_problems
+from ..errors import ContentError, InputError, Problem
 
 DEFAULT_SET = "standard"
 Difficulty = Literal["easy", "medium", "tricky"]
@@ -117,7 +117,7 @@ class TransferScenario(ScenarioBase):
 
 
 class SituationSpec(Entry):
-    """A proposed share, as ``agreements.yaml``'s rules see it (see ``situations.py``)."""
+    """A proposed share, as ``agreements.yaml``'s rules see it (see ``content/situations.py``)."""
 
     requester: Id = Field(description="who is asking: a requester id from agreements.yaml")
     categories: list[Id] = Field(
@@ -259,7 +259,7 @@ def _check_classify(cat: Catalogue, sc: ClassifyScenario, where: _Where) -> None
         names.add(f.name)
         ok = where.ref((*loc, "category"), f.category, cat.categories, "category")
         if f.rule is not None and where.ref((*loc, "rule"), f.rule, cat.governing_rules, "rule"):
-            from .rules.sensitivity import lineage
+            from ..rules.sensitivity import lineage
 
             covered = cat.governing_rules[f.rule].covers
             if ok and not set(lineage(cat, f.category)) & set(covered):
@@ -290,7 +290,7 @@ def _check_agreement(cat: Catalogue, sc: AgreementScenario, where: _Where) -> No
     for k, c in enumerate(situation.categories):
         known &= where.ref(("situation", "categories", k), c, cat.categories, "category")
     if known and situation.contractor_handles_phi:
-        from .rules.sensitivity import lineage
+        from ..rules.sensitivity import lineage
 
         if not any("phi" in lineage(cat, c) for c in situation.categories):
             where.add(
@@ -318,7 +318,7 @@ def _check_request(cat: Catalogue, sc: RequestScenario, where: _Where) -> None:
 
 
 def _check_deidentify(cat: Catalogue, sc: DeidentifyScenario, where: _Where) -> None:
-    from .deidentification import DROP, KEEP, OPTIONS, load_people, option_problem
+    from ..rules.deidentification import DROP, KEEP, OPTIONS, load_people, option_problem
 
     _check_source(cat, sc, where)
     try:
@@ -494,7 +494,7 @@ def _check_answers(cat: Catalogue) -> list[Problem]:
     ``expected_best`` (transfer channel), ``expected`` (agreements), ``expected_issues`` and
     ``model_answer`` (data request).
     """
-    from .rules.transfer import advise_transfer, make_transfer
+    from ..rules.transfer import advise_transfer, make_transfer
 
     problems = _check_agreement_answers(cat) + _check_request_answers(cat)
     for path in sorted((cat.folder / "scenarios").glob("*/transfer_channel.yaml")):
@@ -546,7 +546,7 @@ def transfer_categories(cat: Catalogue, sc: TransferScenario, scenario_set: str)
 
 
 def _check_agreement_answers(cat: Catalogue) -> list[Problem]:
-    from .rules.agreements import advise_agreements
+    from ..rules.agreements import advise_agreements
 
     problems = []
     for path in sorted((cat.folder / "scenarios").glob("*/choose_agreement.yaml")):
@@ -567,7 +567,7 @@ def _check_agreement_answers(cat: Catalogue) -> list[Problem]:
 
 
 def _check_request_answers(cat: Catalogue) -> list[Problem]:
-    from .rules.requests import review_request
+    from ..rules.requests import review_request
 
     problems = []
     for path in sorted((cat.folder / "scenarios").glob("*/data_request.yaml")):
@@ -592,7 +592,7 @@ def _check_request_answers(cat: Catalogue) -> list[Problem]:
 
 def agreement_situation(cat: Catalogue, sc: AgreementScenario):
     """The :class:`~.situations.Situation` an agreement scenario describes."""
-    from .rules.agreements import situation_from_data
+    from ..rules.agreements import situation_from_data
 
     spec = sc.situation
     return situation_from_data(cat, spec.categories, spec.requester, **spec.details())

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from .errors import InputError
+from ..errors import InputError
 from .sizes import parse_size
 
 Id = Annotated[

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .catalogue import Catalogue
+    from ..content.catalogue import Catalogue
 
 __all__ = [
     "HtmlBlock",

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import ContentError, Problem
 from .catalogue import content_root
-from .errors import ContentError, Problem
 from .yaml_source import YamlDocument, read_yaml, validation_problems
 
 __all__ = ["WORKSHOP_FOLDER", "load_model", "validate_workshop", "workshop_file"]
@@ -119,14 +119,14 @@ def validate_workshop(jurisdictions: list[str] | None = None) -> list[Problem]:
     list of Problem
         Empty when everything is valid.
     """
-    from .agenda import load_agenda, load_welcome
+    from ..plenary.agenda import load_agenda, load_welcome
+    from ..plenary.observations import load_form
+    from ..plenary.tour import load_tour
+    from ..plenary.wrap_up import load_wrap_up
+    from ..reportback.prompts import load_report_back_text
+    from ..reportback.simulate import load_simulated_notes
     from .catalogue import available_jurisdictions
     from .guide import guide_pages
-    from .observations import load_form
-    from .reportback.prompts import load_report_back_text
-    from .simulate import load_simulated_notes
-    from .tour import load_tour
-    from .wrap_up import load_wrap_up
 
     checks: list[Callable[[], object]] = [
         load_agenda,

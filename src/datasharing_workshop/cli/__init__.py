@@ -1,6 +1,6 @@
 """The ``datasharing-workshop`` command line.
 
-Each sub-command lives in ``datasharing_workshop.commands.<name>`` and exposes
+Each sub-command lives in ``datasharing_workshop.cli.commands.<name>`` and exposes
 ``register(subparsers)``; its heavy imports happen inside its ``run`` function so that
 ``datasharing-workshop validate`` stays quick (see benchmarks/bench_startup.py).
 """
@@ -12,8 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import KitError
+from .. import __version__
+from ..errors import KitError
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMAND_MODULES = ("validate", "advise", "answers", "build", "app", "simulate")

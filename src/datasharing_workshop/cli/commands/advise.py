@@ -78,9 +78,9 @@ def _emit(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -
 
 
 def run_transfer(args: argparse.Namespace) -> int:
-    from ..catalogue import load_catalogue
-    from ..rules.transfer import advise_transfer, make_transfer, no_channel_reason
-    from ..sizes import format_size
+    from ...content.catalogue import load_catalogue
+    from ...content.sizes import format_size
+    from ...rules.transfer import advise_transfer, make_transfer, no_channel_reason
 
     cat = load_catalogue(args.jurisdiction)
     transfer = make_transfer(
@@ -131,8 +131,8 @@ def run_transfer(args: argparse.Namespace) -> int:
 
 
 def run_agreement(args: argparse.Namespace) -> int:
-    from ..catalogue import load_catalogue
-    from ..rules.agreements import advise_agreements, situation_from_data
+    from ...content.catalogue import load_catalogue
+    from ...rules.agreements import advise_agreements, situation_from_data
 
     cat = load_catalogue(args.jurisdiction)
     situation = situation_from_data(
@@ -178,10 +178,10 @@ def run_agreement(args: argparse.Namespace) -> int:
 def run_request(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..catalogue import load_catalogue
-    from ..errors import ContentError
-    from ..rules.requests import review_request
-    from ..yaml_source import read_yaml
+    from ...content.catalogue import load_catalogue
+    from ...content.yaml_source import read_yaml
+    from ...errors import ContentError
+    from ...rules.requests import review_request
 
     cat = load_catalogue(args.jurisdiction)
     doc = read_yaml(Path(args.answers))

@@ -50,7 +50,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .errors import InputError
+from ..errors import InputError
 
 #: A cell of the grid with margins: (row index, column index). Index ``n_rows`` is the
 #: totals row and ``n_columns`` the totals column.

@@ -6,7 +6,7 @@ from the jurisdiction's tour (:meth:`.tour.Tour.takeaways`).
 
 In a notebook::
 
-    from datasharing_workshop import wrap_up
+    from datasharing_workshop.plenary import wrap_up
     wrap_up.takeaways(jurisdiction)
     wrap_up.next_steps(jurisdiction)
 """
@@ -17,11 +17,11 @@ from pathlib import Path
 
 from pydantic import Field
 
+from ..content.catalogue import load_catalogue
+from ..content.models import Entry, Text
+from ..content.workshop import load_model, workshop_file
 from .agenda import TitledText
-from .catalogue import load_catalogue
-from .catalogue_models import Entry, Text
 from .display import HtmlBlock, bullet_list, escape
-from .workshop_content import load_model, workshop_file
 
 __all__ = ["closing", "load_wrap_up", "next_steps", "reflection", "takeaways"]
 

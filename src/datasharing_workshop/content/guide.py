@@ -36,8 +36,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import Field, ValidationError
 
-from .catalogue_models import Entry, Text
-from .errors import ContentError, Problem
+from ..errors import ContentError, Problem
+from .models import Entry, Text
 from .yaml_source import display_path, format_field, load_as_written
 
 __all__ = [
@@ -101,7 +101,7 @@ def guide_root() -> Path:
     env = os.environ.get(GUIDE_ENV)
     if env:
         return Path(env).expanduser()
-    repo = Path(__file__).resolve().parents[2] / "facilitator_guide"
+    repo = Path(__file__).resolve().parents[3] / "facilitator_guide"
     if repo.is_dir():
         return repo
     return Path.cwd() / "facilitator_guide"

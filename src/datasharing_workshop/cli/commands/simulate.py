@@ -59,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     ContentError, StoreError
         From the content or the store.
     """
-    from ..errors import InputError
-    from ..simulate import simulate_workshop
-    from ..store import AnswerStore, resolve_store_path
+    from ...errors import InputError
+    from ...reportback.simulate import simulate_workshop
+    from ...store import AnswerStore, resolve_store_path
 
     if args.groups < 1 or args.notes < 0:
         raise InputError("--groups must be at least 1 and --notes at least 0")

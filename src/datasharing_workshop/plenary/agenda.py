@@ -10,7 +10,7 @@ practice question.
 
 In a notebook::
 
-    from datasharing_workshop import agenda
+    from datasharing_workshop.plenary import agenda
     agenda.agenda_table()          # the day, with clock times
     agenda.ground_rules()
     agenda.practice_question(jurisdiction)   # try the buttons
@@ -26,11 +26,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from .catalogue_models import Entry, Id, Source, Text
+from ..content.models import Entry, Id, Source, Text
+from ..content.workshop import load_model, unique_ids, workshop_file
+from ..content.yaml_source import YamlDocument
+from ..errors import ContentError, InputError, Problem
 from .display import HtmlBlock, bullet_list, escape, section_link, static_vbox
-from .errors import ContentError, InputError, Problem
-from .workshop_content import load_model, unique_ids, workshop_file
-from .yaml_source import YamlDocument
 
 __all__ = [
     "Agenda",
@@ -401,7 +401,7 @@ def practice_question(jurisdiction: str = "ct") -> object:
     """
     import ipywidgets as widgets
 
-    from .catalogue import load_catalogue
+    from ..content.catalogue import load_catalogue
 
     cat = load_catalogue(jurisdiction)
     practice = load_welcome().practice

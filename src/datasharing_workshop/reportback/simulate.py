@@ -28,12 +28,12 @@ from typing import Any
 
 from pydantic import Field
 
-from .catalogue import Catalogue, load_catalogue
-from .catalogue_models import Entry, Id, Text
-from .errors import ContentError, StoreError
-from .scenarios import DEFAULT_SET, load_scenarios
-from .store import AnswerStore, resolve_store_path
-from .workshop_content import load_model, workshop_file
+from ..breakouts.scenarios import DEFAULT_SET, load_scenarios
+from ..content.catalogue import Catalogue, load_catalogue
+from ..content.models import Entry, Id, Text
+from ..content.workshop import load_model, workshop_file
+from ..errors import ContentError, StoreError
+from ..store import AnswerStore, resolve_store_path
 
 __all__ = ["Simulation", "group_names", "load_simulated_notes", "simulate_workshop"]
 
@@ -110,7 +110,7 @@ def _wrong_category(rng: random.Random, cat: Catalogue, key: str) -> str:
 def _simulate_classify(
     rng: random.Random, cat: Catalogue, scenario: Any, skill: float, _scenario_set: str
 ) -> Any:
-    from .widgets.classify_data import NO_RULE, check_classification
+    from ..widgets.classify_data import NO_RULE, check_classification
 
     answers = {}
     for f in scenario.dataset.fields:
@@ -128,8 +128,8 @@ def _simulate_classify(
 def _simulate_transfer(
     rng: random.Random, cat: Catalogue, scenario: Any, skill: float, scenario_set: str
 ) -> Any:
-    from .rules.transfer import advise_transfer, steps_before_sending
-    from .widgets.transfer_channel import check_transfer, scenario_transfer
+    from ..rules.transfer import advise_transfer, steps_before_sending
+    from ..widgets.transfer_channel import check_transfer, scenario_transfer
 
     transfer = scenario_transfer(cat, scenario, scenario_set)
     advice = advise_transfer(cat, transfer)
@@ -203,8 +203,8 @@ def simulate_workshop(
     StoreError
         An answer could not be saved.
     """
-    from .observations import save_observation
-    from .widgets.common import ExerciseSettings, answer_saver, close_stores
+    from ..plenary.observations import save_observation
+    from ..widgets.common import ExerciseSettings, answer_saver, close_stores
 
     rng = random.Random(seed)
     names = group_names(groups) if isinstance(groups, int) else list(groups)

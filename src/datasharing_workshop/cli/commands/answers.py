@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         args.answers_parser.print_help(sys.stderr)
         return 2
 
-    from ..store import AnswerStore
+    from ...store import AnswerStore
 
     with AnswerStore(args.store, create=False) as store:
         if args.answers_action == "list-workshops":
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(store: Any, args: argparse.Namespace) -> int:
-    from ..store import export_answers, export_observations
+    from ...store import export_answers, export_observations
 
     if args.observations:
         records: list[Any] = store.observations(workshop=args.workshop, group=args.group)
@@ -157,7 +157,7 @@ def _write_atomically(target: str, write: Any) -> None:
     import tempfile
     from pathlib import Path
 
-    from ..errors import InputError
+    from ...errors import InputError
 
     path = Path(target).expanduser()
     folder = path.parent

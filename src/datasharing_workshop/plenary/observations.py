@@ -11,7 +11,7 @@ and so does ``datasharing-workshop simulate``: there is one way a note gets into
 
 In a notebook::
 
-    from datasharing_workshop.observations import observation_form
+    from datasharing_workshop.plenary.observations import observation_form
     observation_form(workshop_id, group=group, store_path=store_path, jurisdiction=jurisdiction)
 """
 
@@ -21,13 +21,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .catalogue import load_catalogue
-from .catalogue_models import Entry, Id, Text
+from ..content.catalogue import load_catalogue
+from ..content.models import Entry, Id, Text
+from ..content.workshop import load_model, unique_ids, workshop_file
+from ..content.yaml_source import YamlDocument
+from ..errors import InputError, KitError, Problem
+from ..store import SEVERITIES, AnswerStore, Observation
 from .display import bullet_list, escape, static_vbox
-from .errors import InputError, KitError, Problem
-from .store import SEVERITIES, AnswerStore, Observation
-from .workshop_content import load_model, unique_ids, workshop_file
-from .yaml_source import YamlDocument
 
 __all__ = [
     "MAX_TEXT_LENGTH",

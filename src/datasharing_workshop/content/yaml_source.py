@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError, Problem
+from ..errors import ContentError, Problem
 
 try:  # libyaml is several times faster and is present in the PyPI wheels
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]

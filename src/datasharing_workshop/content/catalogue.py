@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import catalogue_models as m
-from .errors import ContentError, Problem
+from ..errors import ContentError, Problem
+from . import models as m
 from .situations import SITUATION_FIELDS, check_condition
 from .yaml_source import YamlDocument, read_yaml, validation_problems
 
@@ -100,7 +100,7 @@ def content_root() -> Path:
     env = os.environ.get(CONTENT_ENV)
     if env:
         return Path(env).expanduser()
-    repo = Path(__file__).resolve().parents[2] / "exercises"
+    repo = Path(__file__).resolve().parents[3] / "exercises"
     if repo.is_dir():
         return repo
     return Path.cwd() / "exercises"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InputError
+from ..errors import InputError
 
 _UNITS = {
     "b": 1,

@@ -21,10 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalogue import available_jurisdictions, content_root, load_catalogue
-    from ..errors import ContentError, Problem
-    from ..scenarios import validate_scenarios
-    from ..yaml_source import display_path
+    from ...breakouts.scenarios import validate_scenarios
+    from ...content.catalogue import available_jurisdictions, content_root, load_catalogue
+    from ...content.yaml_source import display_path
+    from ...errors import ContentError, Problem
 
     targets: list[str | Path]
     given = Path(args.path) if args.path else None
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if given is None:
         # The workshop-wide content (agenda, tour, observation form, facilitator guide) is
         # checked when validating everything; a single jurisdiction's folder skips it.
-        from ..workshop_content import validate_workshop
+        from ...content.workshop import validate_workshop
 
         found = validate_workshop()
         problems += found

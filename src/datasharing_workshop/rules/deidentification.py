@@ -23,10 +23,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from .catalogue import content_root
-from .errors import ContentError, Problem
+from ..content.catalogue import content_root
+from ..content.yaml_source import display_path
+from ..errors import ContentError, Problem
 from .suppression import CountTable, Suppression, suppress
-from .yaml_source import display_path
 
 #: Option ids, in order from most to least detail ("drop" leaves the field out).
 KEEP, DROP = "keep", "drop"
@@ -104,7 +104,7 @@ def data_folder() -> Path:
     own = content_root() / "data"
     if own.is_dir():
         return own
-    return Path(__file__).resolve().parents[2] / "exercises" / "data"
+    return Path(__file__).resolve().parents[3] / "exercises" / "data"
 
 
 @dataclass(frozen=True)

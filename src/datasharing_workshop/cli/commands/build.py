@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success. Errors are raised as KitError (ContentError and InputError: exit 2;
         BuildError: exit 1) and printed by the command line.
     """
-    from ..handouts.build import BuildOptions, build_handouts
+    from ...handouts.build import BuildOptions, build_handouts
 
     options = BuildOptions(
         config=args.config,

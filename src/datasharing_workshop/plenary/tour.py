@@ -8,7 +8,7 @@ and has no ``tour.yaml`` of its own uses its parent's.
 
 In a notebook::
 
-    from datasharing_workshop.tour import load_tour
+    from datasharing_workshop.plenary.tour import load_tour
     tour = load_tour(jurisdiction)
     tour.stop("roles")
     tour.who_to_ask_quiz()
@@ -21,12 +21,12 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .catalogue import Catalogue, load_catalogue
-from .catalogue_models import Entry, Id, Source, Text
+from ..content.catalogue import Catalogue, load_catalogue
+from ..content.models import Entry, Id, Source, Text
+from ..content.workshop import load_model, unique_ids
+from ..content.yaml_source import YamlDocument, display_path, read_yaml
+from ..errors import ContentError, InputError, Problem
 from .display import HtmlBlock, bullet_list, escape, section_link, static_vbox
-from .errors import ContentError, InputError, Problem
-from .workshop_content import load_model, unique_ids
-from .yaml_source import YamlDocument, display_path, read_yaml
 
 __all__ = ["Tour", "load_tour"]
 

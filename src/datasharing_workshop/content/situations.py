@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from .errors import InputError
+from ..errors import InputError
 
 Frequency = Literal["one_off", "ongoing"]
 Parameters = Literal["fixed", "varying"]
