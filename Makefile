@@ -47,8 +47,17 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
+# JupyterLab at the repository root, so the notebooks' links to facilitator_guide/ open;
+# jupyter-config/ switches off the news pop-up and the update check. Jupyter refuses to run
+# as root: use an ordinary account, or ALLOW_ROOT=1 on a machine of your own.
 lab: $(RUN_STAMP)
-	$(BIN)/jupyter lab notebooks/
+	@if [ "$$(id -u)" = 0 ] && [ -z "$(ALLOW_ROOT)" ]; then \
+	  echo "make lab: you are root, and Jupyter refuses to run as root (anyone who can reach"; \
+	  echo "the server could then run commands as root). Run make lab as an ordinary user,"; \
+	  echo "or, on a machine of your own: make lab ALLOW_ROOT=1"; \
+	  exit 2; \
+	fi
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(ALLOW_ROOT),--allow-root) $(LAB_ARGS)
 
 # make app GROUP="Group A" [WORKSHOP=my-workshop]: serve the breakouts for one group,
 # saving its answers; without GROUP nothing is saved (a demonstration copy).
