@@ -10,6 +10,8 @@
     The fields agreements are matched on.
 ``sizes``
     File sizes as people write them.
+``dates``
+    Dates and times as the room writes them ("March 14, 2025").
 ``workshop``
     The workshop's own content (``exercises/workshop/*.yaml``).
 ``guide``

@@ -7,6 +7,7 @@ was typed by participants, so every value is HTML-escaped here and nowhere trust
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -115,11 +116,22 @@ def group_answer_html(group: str, record: Mapping[str, Any] | None) -> str:
             rows.append(("Score", f"{float(record['score']):.0%}"))
         rows.append(("Feedback", _text(record.get("feedback") or "(none)")))
         saved = html.escape(str(record.get("recorded_at", "")))
-        rows.append(
-            ("Saved", f'<time datetime="{saved}">{saved[:16].replace("T", " ")} UTC</time>')
-        )
+        rows.append(("Saved", f'<time datetime="{saved}">{_saved_at(saved)}</time>'))
         parts.append('<table class="dsw-answer-table"><tbody>')
         parts += [f'<tr><th scope="row">{label}</th><td>{value}</td></tr>' for label, value in rows]
         parts.append("</tbody></table>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _saved_at(iso: str) -> str:
+    """``2025-03-14T13:05:00+00:00`` -> ``March 14, 2025, 1:05 PM UTC``."""
+    from ..content.dates import format_moment
+
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return f"{format_moment(moment)} UTC"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,23 +29,49 @@ from pydantic import (
 )
 
 from ..content.catalogue import available_jurisdictions, content_root
+from ..content.dates import DATE_STYLES, DEFAULT_DATE_STYLE, DateStyle
 from ..content.models import Id, Text
 from ..content.yaml_source import YamlDocument, display_path, read_yaml, validation_problems
 from ..errors import ContentError, InputError, Problem
 
 DEFAULT_CONFIG = Path("workshop.yml")
 
+#: Names Windows keeps for devices: a folder called ``con`` or ``com1`` cannot be created
+#: (or copied onto a USB stick from a Windows machine), whatever its letter case.
+WINDOWS_RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{n}" for n in range(1, 10)}
+    | {f"lpt{n}" for n in range(1, 10)}
+)
+
+
+def _not_reserved_on_windows(value: str) -> str:
+    if value.lower() in WINDOWS_RESERVED_NAMES:
+        raise ValueError(
+            f"'{value}' cannot be a folder name on Windows (CON, PRN, AUX, NUL, COM1-COM9 and "
+            "LPT1-LPT9 are kept for devices); choose another slug"
+        )
+    return value
+
+
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60),
+    AfterValidator(_not_reserved_on_windows),
     Field(description="folder name for the group's handouts: lowercase letters, digits, -"),
 ]
 
 
 def slugify(name: str) -> str:
-    """``"Group A"`` -> ``"group-a"``; ``"Équipe 2"`` -> ``"equipe-2"``."""
+    """``"Group A"`` -> ``"group-a"``; ``"Équipe 2"`` -> ``"equipe-2"``.
+
+    A name Windows keeps for a device gets ``-group`` added: ``"Con"`` -> ``"con-group"``.
+    """
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60]
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60]
+    if slug in WINDOWS_RESERVED_NAMES:
+        slug += "-group"
+    return slug
 
 
 class GroupEntry(BaseModel):
@@ -70,6 +97,11 @@ class WorkshopConfig(BaseModel):
     )
     title: Text = Field(description="printed at the top of every handout")
     date: dt.date = Field(description="day of the workshop, as an ISO date: 2025-03-14")
+    date_format: DateStyle = Field(
+        DEFAULT_DATE_STYLE,
+        description="how handouts print dates: "
+        + "; ".join(f"{k}: {v}" for k, v in DATE_STYLES.items()),
+    )
     host_agency: Text = Field(description="the agency hosting the workshop")
     facilitators: list[Text] = Field(min_length=1, description="facilitators' names")
     groups: list[GroupEntry] = Field(min_length=1, description="breakout groups")

@@ -89,7 +89,7 @@ def issue_body(
     meaning = (severity_meanings or {}).get(note.severity, "")
     lines.append(f"**Severity:** {note.severity}" + (f" ({meaning})" if meaning else ""))
     seen = f"{note.author_role}" + (f", watching {note.group}" if note.group else "")
-    lines.append(f"**Noted by:** {seen}, at workshop `{note.workshop}` ({note.recorded_at[:10]})")
+    lines.append(f"**Noted by:** {seen}, at workshop `{note.workshop}` ({_day(note.recorded_at)})")
     for heading, text in (
         ("What worked", note.worked),
         ("What confused people", note.confused),
@@ -208,3 +208,15 @@ def write_feedback(export: FeedbackExport, path: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _day(recorded_at: str) -> str:
+    """``2025-03-14T...`` -> ``March 14, 2025`` (the text as stored if it is not a date)."""
+    from datetime import date
+
+    from ..content.dates import format_date
+
+    try:
+        return format_date(date.fromisoformat(recorded_at[:10]))
+    except ValueError:
+        return recorded_at[:10]

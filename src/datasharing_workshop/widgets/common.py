@@ -31,6 +31,7 @@ from typing import Any, Literal
 import ipywidgets as widgets
 
 from ..breakouts.scenarios import DEFAULT_SET
+from ..content.dates import format_moment
 from ..errors import InputError, KitError
 from ..rules.reasons import Reason
 from ..store import AnswerRecord, AnswerStore, resolve_store_path
@@ -297,7 +298,7 @@ def saved_feedback_html(record: AnswerRecord) -> str:
 
 def _local_time(iso: str) -> str:
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+        return format_moment(datetime.fromisoformat(iso).astimezone())
     except ValueError:
         return iso
 
