@@ -332,7 +332,7 @@ def test_every_handout_is_accessible_html_with_title_and_language(built):
             assert after <= before + 1, (name, parsed.headings)  # no skipped level
         if name != "index.html":
             assert "Fixture workshop" in parsed.visible_text
-            assert "14 March 2025" in parsed.visible_text
+            assert "March 14, 2025" in parsed.visible_text
             assert "Office of Policy and Management" in parsed.visible_text
     title = Page(handouts(root)["participant/02_classify_breakout.html"]).title
     assert title == "Classifying data – Participant handout – Fixture workshop"
@@ -516,3 +516,13 @@ def test_a_missing_scenario_file_fails_naming_the_notebook(tmp_path, monkeypatch
     assert "02_classify_breakout.ipynb: metadata.datasharing_workshop.exercise is " in message
     assert "'fixture_exercise', but there is no scenario file " in message
     assert "scenarios/standard/fixture_exercise.yaml" in message
+
+
+def test_kernel_option_runs_the_notebooks_in_the_named_kernel(tmp_path, monkeypatch, capsys):
+    root = make_workspace(tmp_path, notebooks=("01_welcome",))
+    monkeypatch.setenv(CONTENT_ENV, str(root / "exercises"))
+    config, out = str(root / "workshop.yml"), str(root / "out")
+    status = main(["build", "--config", config, "--output", out, "--kernel", "no-such-kernel"])
+    assert status == 1
+    assert "could not be run with the 'no-such-kernel' kernel" in capsys.readouterr().err
+    assert main(["build", "--config", config, "--output", out, "--kernel", "python3"]) == 0

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..content.dates import format_date
+from ..content.sizes import format_size
 from ..content.yaml_source import display_path
 from ..errors import BuildError
 from . import TEMPLATE_DIR
@@ -46,20 +48,6 @@ from .worker import NotebookResult, NotebookTask, RenderJob, run_task
 
 DEFAULT_OUTPUT = Path("build/handouts")
 KERNEL_NAME = "python3"
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 @dataclass
@@ -76,6 +64,8 @@ class BuildOptions:
     force: bool = False
     #: Only these groups' handouts (names or folder names); default: all.
     groups: list[str] | None = None
+    #: Jupyter kernel the notebooks run in (``jupyter kernelspec list``).
+    kernel: str = KERNEL_NAME
 
 
 @dataclass
@@ -180,6 +170,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             renderer=renderer,
             manifest=manifest,
             force=options.force,
+            kernel=options.kernel,
             guide_html=guide_html.get(info.stem, ""),
         )
         for info in notebooks
@@ -194,7 +185,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
         if not plan.jobs:
             report.reused.append(plan.info.stem)
             continue
-        tasks.append(_task(plan, workshop, facts, stems))
+        tasks.append(_task(plan, workshop, facts, stems, options.kernel))
 
     if tasks:
         executing = sum(t.execute for t in tasks)
@@ -326,7 +317,7 @@ def workshop_facts(workshop: Workshop) -> dict[str, Any]:
     return {
         "workshop_title": c.title,
         "date_iso": c.date.isoformat(),
-        "date_text": f"{c.date.day} {_MONTHS[c.date.month - 1]} {c.date.year}",
+        "date_text": format_date(c.date, c.date_format),
         "host_agency": c.host_agency,
         "facilitators": list(c.facilitators),
         "version": __version__,
@@ -349,6 +340,7 @@ def _plan(
     manifest: Manifest,
     force: bool,
     guide_html: str = "",
+    kernel: str = KERNEL_NAME,
 ) -> _Planned:
     c = workshop.config
     values = {
@@ -364,7 +356,7 @@ def _plan(
         "parameters": parameters,
         "content": content,
         "version": __version__,
-        "kernel": KERNEL_NAME,
+        "kernel": kernel,
     }
     if info.settings.uses_answers:
         exec_inputs["answers"] = answers_digest(answers)
@@ -404,7 +396,11 @@ def _plan(
 
 
 def _task(
-    plan: _Planned, workshop: Workshop, facts: dict[str, Any], stems: list[str]
+    plan: _Planned,
+    workshop: Workshop,
+    facts: dict[str, Any],
+    stems: list[str],
+    kernel: str = KERNEL_NAME,
 ) -> NotebookTask:
     return NotebookTask(
         stem=plan.info.stem,
@@ -416,7 +412,7 @@ def _task(
         executed_path=str(plan.executed_path),
         parameters=plan.parameters,
         parameters_cell=plan.info.parameters_cell,
-        kernel_name=KERNEL_NAME,
+        kernel_name=kernel,
         facts=facts,
         renders=tuple(plan.jobs),
         notebook_stems=tuple(stems),
@@ -571,7 +567,8 @@ def _remove_stale(manifest: Manifest, output: Path, planned: set[str]) -> list[s
 
 
 def _size(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+    # The kit writes every size one way: decimal units, a space, as sizes.format_size does.
+    return format_size(size)
 
 
 def _write_index(

@@ -86,6 +86,13 @@ def register(subparsers: Any) -> None:
         help="run and render everything again, ignoring the cache",
     )
     parser.add_argument(
+        "--kernel",
+        default=None,
+        metavar="NAME",
+        help="Jupyter kernel to run the notebooks in (default: python3; see "
+        "`jupyter kernelspec list`)",
+    )
+    parser.add_argument(
         "--quiet", "-q", action="store_true", help="print only errors and the summary line"
     )
     parser.set_defaults(run=run)
@@ -109,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         groups=args.groups,
+        **({"kernel": args.kernel} if args.kernel else {}),
     )
     # Progress goes to standard error (a tqdm bar on a terminal, lines otherwise); the
     # summary below goes to standard output.
@@ -121,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(report: Any) -> str:
     """A few lines: what ran, what was reused, what was written, sizes."""
+    from ...content.sizes import format_size
+
     lines = []
     if report.executed:
         lines.append(f"Executed {len(report.executed)}: {', '.join(sorted(report.executed))}")
@@ -135,10 +145,10 @@ def summary(report: Any) -> str:
         largest = max(report.sizes, key=report.sizes.__getitem__)
         total = sum(report.sizes.values())
         lines.append(
-            f"Sizes: largest {report.sizes[largest] / 1024:.0f} KB ({largest}), "
-            f"all {total / 1024:.0f} KB"
+            f"Sizes: largest {format_size(report.sizes[largest])} ({largest}), "
+            f"all {format_size(total)}"
         )
-        big = [name for name, size in report.sizes.items() if size > 1024 * 1024]
+        big = [name for name, size in report.sizes.items() if size > 10**6]
         if big:
             lines.append(f"warning: over 1 MB: {', '.join(sorted(big))}")
     index = report.output / "index.html"
