@@ -10,7 +10,7 @@ RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 PORT ?= 8866
 
-.PHONY: handouts test lab app validate lint format clean bench
+.PHONY: handouts test lab app serve validate lint format clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This kit needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -63,6 +63,11 @@ lab: $(RUN_STAMP)
 # saving its answers; without GROUP nothing is saved (a demonstration copy).
 app: $(RUN_STAMP)
 	$(BIN)/datasharing-workshop app --port $(PORT) $(if $(GROUP),--group "$(GROUP)" --workshop-id "$(or $(WORKSHOP),example-workshop)")
+
+# make serve [CONFIG=workshop.yml] [SERVE_ARGS="--lan"]: the whole room from this computer:
+# start page, every participant page, the facilitator console and the table cards.
+serve: $(RUN_STAMP)
+	$(BIN)/datasharing-workshop serve --config $(or $(CONFIG),workshop.yml) $(SERVE_ARGS)
 
 clean:
 	rm -rf build

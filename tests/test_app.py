@@ -1,4 +1,4 @@
-"""Tests for datasharing_workshop.app and ``datasharing-workshop app``: the Voilà copies
+"""Tests for datasharing_workshop.room.copies and ``datasharing-workshop app``: the Voilà copies
 must never carry a facilitator or answer-key cell."""
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from datasharing_workshop.app import (
+from datasharing_workshop.cli import main
+from datasharing_workshop.errors import BuildError, InputError
+from datasharing_workshop.room.copies import (
     INJECTED_TAG,
     breakout_notebooks,
     participant_copy,
     prepare_app,
     voila_command,
 )
-from datasharing_workshop.cli import main
-from datasharing_workshop.errors import BuildError, InputError
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "notebooks"

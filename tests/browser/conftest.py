@@ -454,7 +454,7 @@ def voila_app(tmp_path_factory) -> Iterator[VoilaApp]:
     store set, exactly as ``--group/--workshop-id/--store`` do; Voilà is started with
     :func:`voila_command`, so the tests serve what the CLI serves.
     """
-    from datasharing_workshop.app import prepare_app, voila_command
+    from datasharing_workshop.room.copies import prepare_app, voila_command
 
     home = tmp_path_factory.mktemp("voila")
     store = home / "answers.sqlite"
@@ -654,7 +654,7 @@ def handouts(tmp_path_factory) -> Handouts:
     group_folder = next(
         (f for f in folders if f == slug(group).lower()), folders[0] if folders else ""
     )
-    from datasharing_workshop.app import breakout_notebooks, kit_metadata
+    from datasharing_workshop.room.copies import breakout_notebooks, kit_metadata
 
     answered_notebooks = frozenset(
         path.stem

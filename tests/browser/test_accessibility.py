@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from datasharing_workshop.app import breakout_notebooks
+from datasharing_workshop.room.copies import breakout_notebooks
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from .. import __version__
 from ..errors import KitError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("validate", "advise", "answers", "build", "app", "simulate")
+COMMAND_MODULES = ("validate", "advise", "answers", "build", "app", "serve", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,7 +31,7 @@ from typing import Any
 
 import nbformat
 
-from .errors import BuildError, InputError
+from ..errors import BuildError, InputError
 
 #: Tags a kit notebook may carry; anything else is a mistake (see check_tags).
 ALLOWED_TAGS = frozenset({"parameters", "facilitator", "answer-key"})
@@ -47,7 +47,7 @@ DEFAULT_OUTPUT = Path("build") / "app"
 
 def notebooks_folder() -> Path:
     """The kit's ``notebooks/`` folder: the repository's, else ``./notebooks``."""
-    repo = Path(__file__).resolve().parents[2] / "notebooks"
+    repo = Path(__file__).resolve().parents[3] / "notebooks"
     return repo if repo.is_dir() else Path.cwd() / "notebooks"
 
 

@@ -1,0 +1,93 @@
+"""``datasharing-workshop serve``: the whole room from this computer, for the whole day.
+
+datasharing-workshop serve                          # this computer only: http://127.0.0.1:8866/
+datasharing-workshop serve --lan                    # the room's network, with join codes
+datasharing-workshop serve --config spring.yml --participant-code tables2025
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "serve every participant page, the console and the table cards (Jupyter Server + Voilà)"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help=HELP,
+        description=(
+            "Serve the workshop to the whole room from this computer: a start page where "
+            "each participant chooses a group, every participant page (copies without "
+            "facilitator or answer-key cells), a live facilitator console and printable "
+            "table cards. It listens on this computer only (127.0.0.1) unless --lan or --ip "
+            "is given; a join code is always required."
+        ),
+    )
+    parser.add_argument("--config", metavar="FILE", default="workshop.yml", help="workshop.yml")
+    parser.add_argument("--port", type=int, default=8866, help="port to serve on (8866)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--lan", action="store_true", help="serve on this computer's network address(es)"
+    )
+    where.add_argument("--ip", metavar="ADDRESS", help="serve on this address")
+    parser.add_argument("--participant-code", help="code participants join with (random)")
+    parser.add_argument("--facilitator-code", help="code for the console (random)")
+    parser.add_argument(
+        "--output", metavar="FOLDER", default="build/room", help="room folder (build/room)"
+    )
+    parser.add_argument(
+        "--kernel-limit",
+        type=int,
+        default=None,
+        help="most pages open at once; one more sees 'the room is full' (12 per group)",
+    )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=0,
+        help="kernels started ahead of time for each page (0)",
+    )
+    parser.add_argument(
+        "--cull-after",
+        type=int,
+        default=30,
+        metavar="MINUTES",
+        help="stop the kernel of a page left idle this long; answers stay saved (30)",
+    )
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="write the room folder, do not serve it"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ...errors import InputError
+    from ...room.serve import RoomOptions, prepare_room, serve_room
+
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.kernel_limit is not None and args.kernel_limit < 1:
+        raise InputError(f"--kernel-limit must be 1 or more, got {args.kernel_limit}")
+    if not 0 <= args.pool_size <= 50:
+        raise InputError(f"--pool-size must be between 0 and 50, got {args.pool_size}")
+    if not 1 <= args.cull_after <= 24 * 60:
+        raise InputError(f"--cull-after must be between 1 and 1440 minutes, got {args.cull_after}")
+    options = RoomOptions(
+        config=Path(args.config),
+        output=Path(args.output),
+        port=args.port,
+        ip="0.0.0.0" if args.lan else (args.ip or "127.0.0.1"),
+        participant_code=args.participant_code,
+        facilitator_code=args.facilitator_code,
+        kernel_limit=args.kernel_limit,
+        pool_size=args.pool_size,
+        cull_after_minutes=args.cull_after,
+    )
+    room = prepare_room(options)
+    print(room.summary())
+    if args.prepare_only:
+        return 0
+    return serve_room(room)

@@ -1,0 +1,136 @@
+"""The pages a participant uses on the day, in agenda order, and their participant copies.
+
+A page is a notebook the agenda names whose ``handouts`` metadata lists ``participant``
+(the welcome, the tour, each breakout, the wrap-up); the report-back is the facilitator's
+and never becomes a page. Each copy comes from :func:`.copies.participant_copy`, the tag
+pipeline the handouts use, so no facilitator or answer-key cell reaches the served folder.
+The copy gets one cell after its ``parameters`` cell that asks the room which group opened
+the page (:func:`.kernel.join_room`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from ..errors import BuildError, InputError
+from .copies import INJECTED_TAG, _read, check_tags, kit_metadata, participant_copy
+
+#: Handout kinds (notebook metadata ``handouts``) that make a notebook a participant page.
+PARTICIPANT_KIND = "participant"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One participant page: its notebook file, title, and exercise (breakouts only)."""
+
+    stem: str
+    title: str
+    exercise: str | None
+    source: Path
+
+    @property
+    def filename(self) -> str:
+        return f"{self.stem}.ipynb"
+
+
+def participant_pages(notebook_folder: Path) -> list[Page]:
+    """Every participant page, in the agenda's order.
+
+    Raises
+    ------
+    InputError
+        The folder lacks a notebook the agenda names, or holds none for participants.
+    """
+    from ..plenary.agenda import load_agenda
+
+    agenda = load_agenda()
+    pages = []
+    for session in agenda.sessions:
+        if not session.notebook or session.planned:
+            continue
+        path = notebook_folder / f"{session.notebook}.ipynb"
+        if not path.exists():
+            raise InputError(
+                f"{path}: the agenda's session '{session.id}' needs this notebook, "
+                "and it is not there"
+            )
+        meta = kit_metadata(_read(path))
+        if PARTICIPANT_KIND not in (meta.get("handouts") or []):
+            continue
+        pages.append(Page(session.notebook, session.title, meta.get("exercise"), path))
+    if not pages:
+        raise InputError(f"{notebook_folder}: no notebook here is a participant page")
+    return pages
+
+
+def _parameter_names(nb: nbformat.NotebookNode, name: str) -> list[str]:
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise BuildError(
+            f"{name}: expected exactly one cell tagged 'parameters', found {len(cells)}"
+        )
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as exc:
+        raise BuildError(f"{name}: the parameters cell is not valid Python ({exc})") from None
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return names
+
+
+def room_cell_source(names: list[str], room_file: Path) -> str:
+    """The code of the cell that sets this page's parameters from the room."""
+    wanted = [n for n in names if n in ROOM_PARAMETERS]
+    lines = [
+        "# Set by `datasharing-workshop serve`: the group that opened this page, and the room's",
+        "# workshop and answer store.",
+        "from datasharing_workshop.room.kernel import join_room",
+    ]
+    call = f"join_room({str(room_file)!r}, {wanted!r})"
+    if wanted:
+        lines.append(f"{', '.join(wanted)}, = {call}")
+    else:
+        lines.append(call)
+    return "\n".join(lines)
+
+
+#: Parameters the room sets (names a notebook's parameters cell may define).
+ROOM_PARAMETERS = ("workshop_id", "group", "store_path", "jurisdiction", "scenario_set")
+
+
+def room_copy(page: Page, room_file: Path) -> nbformat.NotebookNode:
+    """The participant copy of ``page`` with the room's cell after its parameters cell."""
+    nb = _read(page.source)
+    check_tags(nb, str(page.source))
+    names = _parameter_names(nb, str(page.source))
+    copy = participant_copy(nb, name=str(page.source))
+    index = next(
+        i for i, c in enumerate(copy.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+    )
+    cell = nbformat.v4.new_code_cell(source=room_cell_source(names, room_file))
+    cell.metadata["tags"] = [INJECTED_TAG]
+    cell.metadata["jupyter"] = {"source_hidden": True}
+    cell["id"] = "room-parameters"
+    copy.cells.insert(index + 1, cell)
+    return copy
+
+
+def write_pages(pages: list[Page], folder: Path, room_file: Path) -> list[Path]:
+    """Write the participant copies into ``folder`` (only ``*.ipynb`` files the room wrote
+    before are replaced; the folder holds nothing else)."""
+    copies = [(page, room_copy(page, room_file)) for page in pages]
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.ipynb"):
+        stale.unlink()
+    written = []
+    for page, nb in copies:
+        target = folder / page.filename
+        nbformat.write(nb, target)
+        written.append(target)
+    return written

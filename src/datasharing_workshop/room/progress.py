@@ -1,0 +1,83 @@
+"""The console's grid: where each group stands on each exercise, read from the store.
+
+A cell is one of four states, by the group's latest attempt at each scenario:
+
+* ``not started``: no Check pressed yet;
+* ``working``: some scenarios checked, not all;
+* ``checked``: every scenario checked, at least one not right yet;
+* ``all right``: every scenario checked and right.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..store import AnswerStore
+from .settings import RoomSettings
+
+NOT_STARTED, WORKING, CHECKED, ALL_RIGHT = "not started", "working", "checked", "all right"
+STATES = (NOT_STARTED, WORKING, CHECKED, ALL_RIGHT)
+
+
+@dataclass(frozen=True)
+class Column:
+    exercise: str
+    title: str
+    scenarios: tuple[str, ...]
+
+
+def columns(room: RoomSettings, exercises: list[tuple[str, str]]) -> list[Column]:
+    """One column per ``(exercise id, title)``, with the exercise's scenario ids."""
+    from ..breakouts.scenarios import load_scenarios
+
+    out = []
+    for exercise, title in exercises:
+        scenarios = load_scenarios(exercise, room.jurisdiction, room.scenario_set)
+        out.append(Column(exercise, title, tuple(s.id for s in scenarios)))
+    return out
+
+
+def cell_state(scenarios: tuple[str, ...], latest: dict[str, bool]) -> str:
+    """The state of one cell from ``{scenario id: latest attempt right?}``."""
+    answered = [s for s in scenarios if s in latest]
+    if not answered:
+        return NOT_STARTED
+    if len(answered) < len(scenarios):
+        return WORKING
+    return ALL_RIGHT if all(latest[s] for s in scenarios) else CHECKED
+
+
+def grid(room: RoomSettings, cols: list[Column]) -> dict[str, Any]:
+    """The grid as JSON-ready data: groups (rows) x exercises (columns).
+
+    A store file that does not exist yet reads as "nothing checked"; it is not created.
+    """
+    latest: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
+    checked = 0
+    path = Path(room.store_path)
+    if path.exists():
+        with AnswerStore(path, create=False) as store:
+            for record in store.latest_answers(room.workshop_id):
+                latest[(record.group, record.exercise)][record.scenario] = record.correct
+            checked = store.count_answers(room.workshop_id)
+    rows = []
+    for group in room.groups:
+        cells = [
+            {
+                "exercise": col.exercise,
+                "state": cell_state(col.scenarios, latest.get((group.name, col.exercise), {})),
+                "checked": len(latest.get((group.name, col.exercise), {})),
+                "of": len(col.scenarios),
+            }
+            for col in cols
+        ]
+        rows.append({"group": group.name, "slug": group.slug, "cells": cells})
+    return {
+        "workshop": room.workshop_id,
+        "columns": [{"exercise": c.exercise, "title": c.title} for c in cols],
+        "rows": rows,
+        "attempts": checked,
+    }

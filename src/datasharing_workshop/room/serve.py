@@ -1,0 +1,227 @@
+"""Prepare the room folder and run the server: what ``datasharing-workshop serve`` does.
+
+The room folder (``build/room`` by default) holds only what the kit wrote there:
+
+* ``pages/``: the participant copies, the only folder the server serves;
+* ``room.json`` and ``pages.json``: the room's settings (no codes) and its pages;
+* ``cards.html``: the table cards to print (they carry the participant code);
+* ``.datasharing-room``: the marker that says the folder is the kit's own. A folder
+  that exists, holds something and lacks the marker is refused, never emptied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from .settings import (
+    PAGES_FOLDER,
+    ROOM_FILE,
+    RoomSettings,
+    check_code,
+    from_workshop,
+    is_loopback,
+    random_code,
+)
+
+MARKER = ".datasharing-room"
+CARDS_FILE = "cards.html"
+PAGES_FILE = "pages.json"
+#: Default most pages open at once, per group (a table of 4-6 people, a few tabs each).
+PAGES_PER_GROUP = 12
+
+
+@dataclass(frozen=True)
+class RoomOptions:
+    config: Path
+    output: Path
+    port: int = 8866
+    ip: str = "127.0.0.1"
+    participant_code: str | None = None
+    facilitator_code: str | None = None
+    kernel_limit: int | None = None
+    pool_size: int = 0
+    cull_after_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class PreparedRoom:
+    settings: RoomSettings
+    address: str
+    cards: Path
+    pages: tuple[Path, ...]
+
+    def summary(self) -> str:
+        s = self.settings
+        lines = [
+            f"Workshop: {s.title} ({s.workshop_id}), answers saved to {s.store_path}",
+            f"Prepared {len(self.pages)} participant pages in {Path(s.folder) / PAGES_FOLDER}",
+            "",
+            f"Address for participants:  {self.address}/room/",
+            f"Participant code:          {s.participant_code}",
+            f"Facilitator code:          {s.facilitator_code}",
+            f"Participants' link:        {self.address}/room/?token={s.participant_code}",
+            f"Facilitator console:       {self.address}/room/console?token={s.facilitator_code}",
+            f"Table cards to print:      {self.cards}",
+        ]
+        if is_loopback(s.ip):
+            lines.append(
+                "Only this computer can open these pages. To serve the room's network, "
+                "start again with --lan."
+            )
+        return "\n".join(lines)
+
+
+def lan_address() -> str:
+    """This computer's address on its network (no packet is sent), or 127.0.0.1."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def _check_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder; pass --output FOLDER")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise InputError(
+            f"{folder} already holds files the kit did not write; choose an empty or new "
+            "folder with --output FOLDER (nothing was changed)"
+        )
+
+
+def _port_free(ip: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((ip, port))
+        except OSError as exc:
+            raise InputError(
+                f"cannot listen on {ip}:{port} ({exc.strerror}); another program may be using "
+                "that port: pass --port with another number"
+            ) from None
+
+
+def prepare_room(options: RoomOptions) -> PreparedRoom:
+    """Check the options and workshop.yml, then write the room folder.
+
+    Raises
+    ------
+    InputError, ContentError, BuildError
+        A bad option, workshop.yml or notebook; nothing is written then.
+    """
+    from ..handouts.config import load_workshop
+    from .cards import cards_html
+    from .pages import participant_pages, write_pages
+
+    if not options.config.exists():
+        raise InputError(
+            f"{options.config}: no workshop config here; pass --config FILE (see workshop.yml)"
+        )
+    participant = check_code("--participant-code", options.participant_code or random_code())
+    facilitator = check_code("--facilitator-code", options.facilitator_code or random_code())
+    if participant == facilitator:
+        raise InputError("--participant-code and --facilitator-code must be different")
+    try:
+        socket.inet_aton(options.ip)
+    except OSError:
+        raise InputError(
+            f"--ip must be an IPv4 address such as 192.168.1.20, got {options.ip!r}"
+        ) from None
+    workshop = load_workshop(options.config)
+    pages = participant_pages(workshop.notebook_folder)
+    folder = options.output
+    _check_folder(folder)
+    limit = options.kernel_limit or PAGES_PER_GROUP * len(workshop.groups)
+    settings = from_workshop(
+        workshop,
+        folder,
+        ip=options.ip,
+        port=options.port,
+        participant_code=participant,
+        facilitator_code=facilitator,
+        kernel_limit=limit,
+        pool_size=options.pool_size,
+        cull_idle_minutes=options.cull_after_minutes,
+    )
+    host = lan_address() if options.ip == "0.0.0.0" else options.ip
+    address = f"http://{host}:{options.port}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("Written by datasharing-workshop serve.\n", encoding="utf-8")
+    settings.write()
+    (folder / PAGES_FILE).write_text(
+        json.dumps(
+            [
+                {"stem": p.stem, "title": p.title, "exercise": p.exercise, "source": str(p.source)}
+                for p in pages
+            ],
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    written = write_pages(pages, settings.pages_folder, Path(settings.folder) / ROOM_FILE)
+    cards = folder / CARDS_FILE
+    cards.write_text(cards_html(settings, address), encoding="utf-8")
+    return PreparedRoom(settings, address, cards.resolve(), tuple(written))
+
+
+def server_config(room: PreparedRoom):
+    """The traitlets config of the room's Jupyter Server (codes included; never on argv)."""
+    from traitlets.config import Config
+
+    from .extension import WIDGET_MESSAGES
+
+    s = room.settings
+    c = Config()
+    c.ServerApp.ip = s.ip
+    c.ServerApp.port = s.port
+    c.ServerApp.port_retries = 0
+    # Jupyter Server refuses to run as root unless told; CI and containers run as root.
+    c.ServerApp.allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    c.ServerApp.open_browser = False
+    c.ServerApp.root_dir = str(s.pages_folder)
+    c.ServerApp.default_url = "/room/"
+    c.ServerApp.allow_unauthenticated_access = False
+    c.ServerApp.terminals_enabled = False
+    c.ServerApp.identity_provider_class = "datasharing_workshop.room.auth.RoomIdentityProvider"
+    c.ServerApp.authorizer_class = "datasharing_workshop.room.auth.RoomAuthorizer"
+    c.RoomIdentityProvider.participant_code = s.participant_code
+    c.RoomIdentityProvider.facilitator_code = s.facilitator_code
+    c.RoomApp.room_file = str(Path(s.folder) / ROOM_FILE)
+    c.RoomApp.cards_file = str(room.cards)
+    c.MappingKernelManager.allowed_message_types = list(WIDGET_MESSAGES)
+    c.MappingKernelManager.cull_idle_timeout = s.cull_idle_minutes * 60
+    c.MappingKernelManager.cull_interval = 60
+    c.MappingKernelManager.cull_connected = True
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.strip_sources = True
+    return c
+
+
+def serve_room(room: PreparedRoom) -> int:
+    """Run the room's server until Ctrl+C; return its exit status."""
+    from .extension import RoomApp
+
+    if not is_loopback(room.settings.ip) and not (
+        room.settings.participant_code and room.settings.facilitator_code
+    ):  # pragma: no cover - prepare_room always sets both
+        raise InputError("serving beyond this computer needs both join codes")
+    _port_free(room.settings.ip, room.settings.port)
+    print("Press Ctrl+C to stop the room.", flush=True)
+    config = server_config(room)
+    # ExtensionApp.launch_instance drops a config passed to it, so start the way it does.
+    server = RoomApp.initialize_server(argv=[], config=config)
+    with contextlib.suppress(KeyboardInterrupt):  # the server handles Ctrl+C itself
+        server.start()
+    return 0
+
+
+__all__ = ["PreparedRoom", "RoomOptions", "prepare_room", "serve_room"]
