@@ -44,3 +44,51 @@ def ct():
     from datasharing_workshop.content.catalogue import load_catalogue
 
     return load_catalogue("ct")
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgresql_cluster():
+    """A throwaway PostgreSQL server (Debian's package) for the whole run, stopped after it.
+
+    In CI (``CI=true``) a missing PostgreSQL is a failure, never a skip.
+    """
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
+    import pg_cluster
+
+    try:
+        cluster = pg_cluster.start_cluster()
+    except FileNotFoundError:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs Debian's postgresql")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def postgresql_store(postgresql_cluster, monkeypatch) -> str:
+    """The URL of a new, empty database on the test server (dropped afterwards); the
+    password reaches libpq through PGPASSWORD, as on a hub."""
+    import pg_cluster
+
+    monkeypatch.setenv("PGPASSWORD", pg_cluster.PASSWORD)
+    name = postgresql_cluster.create_database()
+    yield postgresql_cluster.url(name)
+    from datasharing_workshop.widgets.common import close_stores
+
+    close_stores()
+    postgresql_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path) -> str:
+    """A store location on each backend in turn: an SQLite file path or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "any-store" / "answers.sqlite")
+    return request.getfixturevalue("postgresql_store")

@@ -19,7 +19,6 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from datasharing_workshop import store as store_module
 from datasharing_workshop.errors import InputError, KitError, StoreError
 from datasharing_workshop.store import (
     ANSWER_COLUMNS,
@@ -35,6 +34,7 @@ from datasharing_workshop.store import (
     export_observations,
     resolve_store_path,
 )
+from datasharing_workshop.store import sqlite as sqlite_backend
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WRITER = Path(__file__).with_name("helpers") / "store_writer.py"
@@ -43,14 +43,47 @@ ISO_UTC_MICROSECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:0
 
 
 @pytest.fixture
-def store_path(tmp_path: Path) -> Path:
+def store_path(any_store: str) -> str:
+    """A store on each backend in turn: an SQLite file path, then a PostgreSQL URL."""
+    return any_store
+
+
+@pytest.fixture
+def store(store_path: str):
+    with AnswerStore(store_path) as answer_store:
+        yield answer_store
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
     return tmp_path / "answers.sqlite"
 
 
 @pytest.fixture
-def store(store_path: Path):
-    with AnswerStore(store_path) as answer_store:
+def sqlite_store(sqlite_path: Path):
+    with AnswerStore(sqlite_path) as answer_store:
         yield answer_store
+
+
+def is_url(location: object) -> bool:
+    return str(location).startswith("postgresql://")
+
+
+def raw_sql(location: str | Path, sql: str) -> list[tuple]:
+    """Run SQL on the store's database directly, bypassing the kit."""
+    if is_url(location):
+        import psycopg
+
+        with psycopg.connect(str(location), autocommit=True) as conn:
+            cursor = conn.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+    raw = sqlite3.connect(location)
+    try:
+        rows = raw.execute(sql).fetchall()
+        raw.commit()
+        return rows
+    finally:
+        raw.close()
 
 
 def save(store: AnswerStore, **overrides) -> AnswerRecord:
@@ -138,11 +171,12 @@ def test_ids_increase_in_insertion_order(store):
     assert [r.scenario for r in store.answers()] == ["s0", "s1", "s2", "s3", "s4"]
 
 
-def test_store_file_is_wal_full_sync_and_stamped(store, store_path):
-    save(store)
-    assert store._conn is not None
-    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    raw = sqlite3.connect(store_path)
+def test_store_file_is_wal_full_sync_and_stamped(sqlite_store, sqlite_path):
+    save(sqlite_store)
+    conn = sqlite_store.backend._conn
+    assert conn is not None
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    raw = sqlite3.connect(sqlite_path)
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -437,11 +471,7 @@ def test_script_text_is_stored_and_exported_as_is_and_escaped_in_html(store, sto
     assert loaded.answer == {"why": SCRIPT, SCRIPT: "key too"}
     assert loaded.feedback == f"You wrote {SCRIPT} & more"
 
-    raw = sqlite3.connect(store_path)
-    try:
-        feedback, answer = raw.execute("SELECT feedback, answer FROM answers").fetchone()
-    finally:
-        raw.close()
+    [(feedback, answer)] = raw_sql(store_path, "SELECT feedback, answer FROM answers")
     assert feedback == f"You wrote {SCRIPT} & more"
     assert SCRIPT in answer
 
@@ -578,10 +608,10 @@ def test_another_programs_sqlite_database_is_refused(tmp_path):
 def test_a_store_from_a_newer_kit_is_refused(store_path):
     with AnswerStore(store_path) as current:
         save(current)
-    raw = sqlite3.connect(store_path)
-    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    raw.commit()
-    raw.close()
+    if is_url(store_path):
+        raw_sql(store_path, f"UPDATE store_meta SET schema_version = {SCHEMA_VERSION + 1}")
+    else:
+        raw_sql(store_path, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError) as caught:
         AnswerStore(store_path).answers()
     message = str(caught.value)
@@ -680,15 +710,15 @@ def test_store_without_a_path_uses_the_environment_variable(tmp_path, monkeypatc
 # --------------------------------------------------------------------------- locking
 
 
-def test_a_write_waits_for_another_connections_lock(store, store_path):
-    save(store)
-    blocker = sqlite3.connect(store_path, isolation_level=None)
+def test_a_write_waits_for_another_connections_lock(sqlite_store, sqlite_path):
+    save(sqlite_store)
+    blocker = sqlite3.connect(sqlite_path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     outcome: dict[str, object] = {}
 
     def write() -> None:
         try:
-            outcome["record"] = save(store, scenario="waited")
+            outcome["record"] = save(sqlite_store, scenario="waited")
         except Exception as exc:  # reported below
             outcome["error"] = exc
 
@@ -700,24 +730,24 @@ def test_a_write_waits_for_another_connections_lock(store, store_path):
     blocker.close()
     thread.join()
     assert "error" not in outcome
-    assert [r.scenario for r in store.answers()] == ["s1", "waited"]
+    assert [r.scenario for r in sqlite_store.answers()] == ["s1", "waited"]
 
 
-def test_a_lock_held_too_long_gives_a_store_error(store, store_path, monkeypatch):
-    save(store)
-    store.close()
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.01)
-    monkeypatch.setattr(store_module, "_LOCK_WAIT_SECONDS", 0.05)
-    blocker = sqlite3.connect(store_path, isolation_level=None)
+def test_a_lock_held_too_long_gives_a_store_error(sqlite_store, sqlite_path, monkeypatch):
+    save(sqlite_store)
+    sqlite_store.close()
+    monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_SECONDS", 0.01)
+    monkeypatch.setattr(sqlite_backend, "LOCK_WAIT_SECONDS", 0.05)
+    blocker = sqlite3.connect(sqlite_path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(StoreError) as caught:
-            save(store)
+            save(sqlite_store)
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert "stayed locked" in str(caught.value)
-    assert str(store_path) in str(caught.value)
+    assert str(sqlite_path) in str(caught.value)
 
 
 def test_threads_sharing_one_store(store):
@@ -777,12 +807,19 @@ def stop(process: subprocess.Popen) -> None:
             pipe.close()
 
 
-def test_processes_creating_a_new_store_at_once_all_succeed(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_processes_creating_a_new_store_at_once_all_succeed(backend, tmp_path, request):
     # Several kernels pressing Check on a store nobody has created yet race to create the
     # file, switch it to WAL and add the tables; none may mistake the half-made file for a
     # foreign one or fail with "database is locked". Several rounds make the race likely.
     for round_number in range(5):
-        path = tmp_path / f"round-{round_number}" / "answers.sqlite"
+        if backend == "sqlite":
+            path = tmp_path / f"round-{round_number}" / "answers.sqlite"
+        else:  # a new, empty database each round: the writers race to create the tables
+            path = request.getfixturevalue("postgresql_store") if round_number == 0 else None
+            if path is None:
+                cluster = request.getfixturevalue("postgresql_cluster")
+                path = cluster.url(cluster.create_database())
         processes = [start_writer(path, w, 1, wait=True) for w in range(8)]
         outputs = release_together(processes)
         for process, (_, stderr) in zip(processes, outputs, strict=True):
@@ -791,8 +828,8 @@ def test_processes_creating_a_new_store_at_once_all_succeed(tmp_path):
             assert sorted(r.answer["writer"] for r in created.answers()) == list(range(8))
 
 
-def test_eight_processes_writing_at_once_lose_nothing(tmp_path):
-    path = tmp_path / "shared" / "answers.sqlite"  # created by the racing writers themselves
+def test_eight_processes_writing_at_once_lose_nothing(store_path):
+    path = store_path  # created by the racing writers themselves
     writers = 8
     per_writer = 200
     processes = [start_writer(path, w, per_writer, wait=True) for w in range(writers)]
@@ -826,8 +863,8 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_answers_committed_before_a_kill_survive(tmp_path):
-    path = tmp_path / "answers.sqlite"
+def test_answers_committed_before_a_kill_survive(store_path):
+    path = store_path
     process = start_writer(path, 0, 0, wait=False)
     try:
         assert process.stdout.readline() == "ready\n", process.stderr.read()
@@ -850,12 +887,9 @@ def test_answers_committed_before_a_kill_survive(tmp_path):
     ]
     assert len(committed) >= 49
 
-    raw = sqlite3.connect(path)
-    try:
-        assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        present = {row[0] for row in raw.execute("SELECT id FROM answers")}
-    finally:
-        raw.close()
+    if not is_url(path):
+        assert raw_sql(path, "PRAGMA integrity_check") == [("ok",)]
+    present = {row[0] for row in raw_sql(path, "SELECT id FROM answers")}
     assert set(committed) <= present
     # At most one answer can be committed but not yet reported when the kill lands.
     assert len(present) - len(committed) in (0, 1)
@@ -867,24 +901,24 @@ def test_answers_committed_before_a_kill_survive(tmp_path):
         assert after.count_answers() == len(present) + 1
 
 
-def test_a_deleted_store_is_recreated_instead_of_written_into_the_void(store, store_path):
-    save(store, scenario="before")
-    store_path.unlink()
+def test_a_deleted_store_is_recreated_instead_of_written_into_the_void(sqlite_store, sqlite_path):
+    save(sqlite_store, scenario="before")
+    sqlite_path.unlink()
     for companion in ("-wal", "-shm"):
-        Path(f"{store_path}{companion}").unlink(missing_ok=True)
-    save(store, scenario="after")
-    with AnswerStore(store_path) as fresh:
+        Path(f"{sqlite_path}{companion}").unlink(missing_ok=True)
+    save(sqlite_store, scenario="after")
+    with AnswerStore(sqlite_path) as fresh:
         assert [r.scenario for r in fresh.answers()] == ["after"]
 
 
-def test_a_deleted_store_is_not_recreated_by_a_reader(store_path):
-    with AnswerStore(store_path) as writer:
+def test_a_deleted_store_is_not_recreated_by_a_reader(sqlite_path):
+    with AnswerStore(sqlite_path) as writer:
         save(writer)
-    reader = AnswerStore(store_path, create=False)
+    reader = AnswerStore(sqlite_path, create=False)
     assert reader.count_answers() == 1
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+        Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
     with pytest.raises(StoreError, match="no answer store at"):
         reader.count_answers()
-    assert not store_path.exists()
+    assert not sqlite_path.exists()
     reader.close()

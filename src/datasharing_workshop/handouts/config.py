@@ -212,12 +212,13 @@ def load_workshop(path: Path | str = DEFAULT_CONFIG) -> Workshop:
     if problems:
         raise ContentError(problems)
 
-    from ..store import resolve_store_path  # stdlib only; kept here so config stays light
+    from ..store import is_store_url, resolve_store_path  # stdlib only; keeps config light
 
     base = path.resolve().parent
-    store = resolve_store_path(
-        os.fspath(base / Path(config.store_path).expanduser()) if config.store_path else None
-    )
+    chosen = config.store_path
+    if chosen and not is_store_url(chosen):  # a file is relative to workshop.yml; a URL is not
+        chosen = os.fspath(base / Path(chosen).expanduser())
+    store = resolve_store_path(chosen or None)
     return Workshop(
         config=config,
         path=path,
