@@ -13,6 +13,7 @@ like): SQLite's locking is unreliable there and its write-ahead log does not wor
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ from ..errors import StoreError
 ENV_VAR = "DATASHARING_WORKSHOP_STORE"
 
 URL_SCHEMES = ("postgresql", "postgres")
+
+#: Where Linux lists the mounted filesystems and their types.
+MOUNTINFO = Path("/proc/self/mountinfo")
 
 #: Filesystem types (as Linux names them in /proc/self/mountinfo) on which several
 #: machines share files over the network, where SQLite must not be used.
@@ -154,9 +158,7 @@ def _without_password(text: str) -> str:
     if at:
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
-    tail = "&".join(
-        "password=***" if part.lower().startswith("password=") else part for part in tail.split("&")
-    )
+    tail = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", tail)
     return f"{scheme}{sep}{netloc}{slash}{tail}"
 
 
@@ -207,7 +209,7 @@ def filesystem_type(path: Path, mountinfo: str | None = None) -> str | None:
     Parameters
     ----------
     path
-        A file or folder; need not exist (its nearest existing folder is used).
+        A file or folder; need not exist.
     mountinfo
         The text of ``/proc/self/mountinfo``; read from the system when ``None``.
     """
@@ -215,12 +217,10 @@ def filesystem_type(path: Path, mountinfo: str | None = None) -> str | None:
         if not sys.platform.startswith("linux"):
             return None
         try:
-            mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8")
+            mountinfo = MOUNTINFO.read_text(encoding="utf-8")
         except OSError:
             return None
-    target = Path(os.path.realpath(path))
-    while not target.exists() and target != target.parent:
-        target = target.parent
+    target = Path(os.path.realpath(path))  # symbolic links resolved as far as they exist
     best: tuple[int, str] | None = None
     for line in mountinfo.splitlines():
         # "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"

@@ -1,7 +1,8 @@
 """``datasharing-workshop answers``: read the answer store from the command line.
 
 ``answers export`` writes the groups' answers (or the observers' notes) as CSV or JSON;
-``answers list-workshops`` lists the workshops the store holds. Neither creates a store:
+``answers list-workshops`` lists the workshops the store holds; ``answers merge`` brings
+other stores (groups' laptops) into the workshop's store. Export and list never create a store:
 pointing them at a missing file is an error, so a typo in ``--store`` is noticed instead
 of exporting an empty, freshly created database.
 """
@@ -66,6 +67,30 @@ def register(subparsers: Any) -> None:
     )
     _add_store_argument(listing)
 
+    merge = actions.add_parser(
+        "merge",
+        help="bring other answer stores (e.g. from groups' laptops) into this one",
+        description=(
+            "Add every answer and observer's note of the stores named (SQLite files or "
+            "postgresql:// URLs) to the workshop's store: --store, else the store_path of "
+            "--config (or of workshop.yml in this folder), else $DATASHARING_WORKSHOP_STORE, "
+            "else the user data folder. Merging is idempotent: an answer already there is "
+            "not added again. The stores named are only read, never changed; a file that "
+            "is not an answer store, or is damaged, stops the merge before anything is added."
+        ),
+    )
+    merge.add_argument("sources", nargs="+", metavar="STORE", help="store to merge from")
+    merge.add_argument(
+        "--store",
+        metavar="PATH_OR_URL",
+        help="store to merge into (default: the workshop config's store)",
+    )
+    merge.add_argument(
+        "--config",
+        metavar="FILE",
+        help="workshop config whose store_path is merged into (default: workshop.yml here)",
+    )
+
     parser.set_defaults(run=run, answers_parser=parser)
 
 
@@ -103,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ...store import AnswerStore
 
+    if args.answers_action == "merge":
+        return _merge(args)
     with AnswerStore(args.store, create=False) as store:
         if args.answers_action == "list-workshops":
             names = store.workshops()
@@ -112,6 +139,25 @@ def run(args: argparse.Namespace) -> int:
                 print(f"the answer store {store.path} holds no answers yet", file=sys.stderr)
             return 0
         return _export(store, args)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ...store import AnswerStore, merge_stores
+
+    target: Any = args.store
+    if target is None:
+        config = args.config or ("workshop.yml" if Path("workshop.yml").is_file() else None)
+        if config is not None:
+            from ...handouts.config import load_workshop
+
+            target = load_workshop(config).store_path
+    with AnswerStore(target) as store:
+        report = merge_stores(store, args.sources)
+    for line in report.lines():
+        print(line)
+    return 0
 
 
 def _export(store: Any, args: argparse.Namespace) -> int:
