@@ -199,3 +199,22 @@ def test_server_stopped_mid_workshop_not_saved_kept_in_page_then_saved(own_clust
     assert len(attempts) == 2  # the first answer survived; the retried one is saved once
     assert attempts[0].answer[fields[0].name]["category"] == fields[0].category
     assert attempts[1].answer[fields[0].name]["category"] == "public"
+
+
+def test_an_empty_database_reads_as_no_store_yet_and_is_left_empty(postgresql_store):
+    url = resolve_store_path(postgresql_store)
+    assert url.exists() is False  # like a store file not written yet
+    with AnswerStore(postgresql_store) as store:
+        save(store)
+    assert url.exists() is True
+
+
+def test_the_report_back_reads_a_postgresql_store(postgresql_store):
+    from datasharing_workshop.reportback.data import load_report_data
+
+    empty = load_report_data("w", store_path=postgresql_store)
+    assert empty.records == []
+    with AnswerStore(postgresql_store) as store:
+        save(store)
+    report = load_report_data("w", store_path=postgresql_store)
+    assert [r.group for r in report.records] == ["Group A"]

@@ -187,7 +187,8 @@ def feedback_markdown(
 def feedback_path(store_path: Path, workshop_id: str) -> Path:
     """Where the export is written by default: next to the answer store."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in workshop_id) or "workshop"
-    return store_path.parent / f"{safe}-playbook-feedback.md"
+    folder = store_path.parent if isinstance(store_path, Path) else Path.cwd()  # URL: here
+    return folder / f"{safe}-playbook-feedback.md"
 
 
 def write_feedback(export: FeedbackExport, path: Path) -> Path:

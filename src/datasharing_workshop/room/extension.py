@@ -128,9 +128,9 @@ class RoomState:
         return section_options(self.settings.jurisdiction)
 
     def observations(self, exercise: str) -> list[Any]:
-        from ..store import AnswerStore
+        from ..store import AnswerStore, resolve_store_path
 
-        path = Path(self.settings.store_path)
+        path = resolve_store_path(self.settings.store_path)  # file or postgresql:// URL
         if not path.exists():
             return []
         with AnswerStore(path, create=False) as store:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..store import AnswerStore
+from ..store import AnswerStore, resolve_store_path
 from .settings import RoomSettings
 
 NOT_STARTED, WORKING, CHECKED, ALL_RIGHT = "not started", "working", "checked", "all right"
@@ -57,7 +56,7 @@ def grid(room: RoomSettings, cols: list[Column]) -> dict[str, Any]:
     """
     latest: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
     checked = 0
-    path = Path(room.store_path)
+    path = resolve_store_path(room.store_path)  # a file, or a postgresql:// URL
     if path.exists():
         with AnswerStore(path, create=False) as store:
             for record in store.latest_answers(room.workshop_id):

@@ -63,6 +63,10 @@ NETWORK_FILESYSTEMS = frozenset(
 )
 
 
+#: PostgreSQL stores this process has seen exist (they are never removed by the kit).
+_SEEN_STORES: set[str] = set()
+
+
 @dataclass(frozen=True)
 class StoreURL:
     """A PostgreSQL answer store, named by a ``postgresql://`` URL without a password.
@@ -87,8 +91,19 @@ class StoreURL:
         return self
 
     def exists(self) -> bool:
-        """Always true: whether the database is there is found out when it is opened."""
-        return True
+        """Whether the database holds a kit store yet (as ``Path.exists()`` says for a file).
+
+        A database that cannot be reached counts as existing, so that opening it reports
+        why; once a store is seen it is remembered for the rest of the process.
+        """
+        if self.url in _SEEN_STORES:
+            return True
+        from .postgresql import holds_store
+
+        found = holds_store(self)
+        if found:
+            _SEEN_STORES.add(self.url)
+        return found
 
     @property
     def database(self) -> str:

@@ -313,6 +313,22 @@ class PostgreSQLBackend:
         )
 
 
+def holds_store(url: StoreURL) -> bool:
+    """Whether the database has the kit's tables; ``True`` when it cannot be asked (the
+    caller's next step, opening the store, then says what is wrong)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(url.url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_catalog.pg_tables "
+                "WHERE schemaname = current_schema() AND tablename = 'store_meta'"
+            ).fetchone()
+    except Exception:
+        return True
+    return bool(row and row[0])
+
+
 def _insert_sql(table: str, row: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
     # Column names come from the store's own field lists, never from callers' values.
     columns = ", ".join(f'"{name}"' for name in row)
