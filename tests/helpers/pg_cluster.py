@@ -50,8 +50,9 @@ def free_port() -> int:
 class Cluster:
     """One PostgreSQL server in its own temporary folder."""
 
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, *, durable: bool = False):
         self.bindir = bindir
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="dsw-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
@@ -104,9 +105,12 @@ class Cluster:
         atexit.register(self.stop)
 
     def start(self) -> None:
+        # Tests trade durability across a power cut for speed (the server is thrown away);
+        # a benchmark keeps PostgreSQL's defaults.
+        speed = "" if self.durable else "-c fsync=off -c full_page_writes=off "
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.root} -c fsync=off -c full_page_writes=off "
+            f"-c unix_socket_directories={self.root} {speed}"
             "-c max_connections=60 -c shared_buffers=16MB"
         )
         self._run(
@@ -168,11 +172,11 @@ class Cluster:
             self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_cluster() -> Cluster:
+def start_cluster(*, durable: bool = False) -> Cluster:
     bindir = postgres_bin()
     if bindir is None:
         raise FileNotFoundError("PostgreSQL's initdb")
-    cluster = Cluster(bindir)
+    cluster = Cluster(bindir, durable=durable)
     try:
         cluster.init()
         cluster.start()

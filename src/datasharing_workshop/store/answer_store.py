@@ -395,7 +395,8 @@ class AnswerStore:
     def _answer_from_row(self, row: Mapping[str, Any]) -> AnswerRecord:
         try:
             answer = json.loads(row["answer"])
-            marks = json.loads(row["marks"])
+            raw_marks = row["marks"]
+            marks = [] if raw_marks == "[]" else json.loads(raw_marks)  # "[]": most rows
         except ValueError as exc:
             raise StoreError(
                 f"the answer store at {self.path} holds an unreadable answer (row id "
