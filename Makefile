@@ -59,10 +59,10 @@ lab: $(RUN_STAMP)
 	fi
 	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(ALLOW_ROOT),--allow-root) $(LAB_ARGS)
 
-# make app GROUP="Group A" [WORKSHOP=my-workshop]: serve the breakouts for one group,
-# saving its answers; without GROUP nothing is saved (a demonstration copy).
+# make app GROUP="Group A": serve the breakouts for one group, saving its answers under
+# workshop.yml's workshop_id; without GROUP nothing is saved (a demonstration copy).
 app: $(RUN_STAMP)
-	$(BIN)/datasharing-workshop app --port $(PORT) $(if $(GROUP),--group "$(GROUP)" --workshop-id "$(or $(WORKSHOP),example-workshop)")
+	$(BIN)/datasharing-workshop app --port $(PORT) $(if $(GROUP),--group "$(GROUP)" $(if $(WORKSHOP),--workshop-id "$(WORKSHOP)"))
 
 # make serve [CONFIG=workshop.yml] [SERVE_ARGS="--lan"]: the whole room from this computer:
 # start page, every participant page, the facilitator console and the table cards.

@@ -291,3 +291,17 @@ def test_timer_text():
         timer_text({"ends_at": 1000.0, "label": "Breakout 1"}, now=1001.0)
         == "Time is up for Breakout 1."
     )
+
+
+def test_room_copies_put_the_group_first_and_drop_menu_instructions(tmp_path):
+    from datasharing_workshop.room.pages import ROOM_HINT, room_copy
+
+    pages = {p.stem: p for p in participant_pages(REPO / "notebooks")}
+    for stem in ("01_welcome_and_agenda", "03_classify_data", "07_deidentify_and_aggregate"):
+        copy = room_copy(pages[stem], tmp_path / "room.json")
+        assert "parameters" in copy.cells[0].metadata["tags"]
+        assert copy.cells[1].id == "room-parameters"
+        text = "\n".join(c.source for c in copy.cells if c.cell_type == "markdown")
+        assert "Run All Cells" not in text and "menu" not in text
+    copy = room_copy(pages["03_classify_data"], tmp_path / "room.json")
+    assert ROOM_HINT in "\n".join(c.source for c in copy.cells)

@@ -46,9 +46,9 @@ def test_four_groups_answer_every_scenario_and_observers_log_notes(tmp_path):
 
 
 def test_the_same_seed_gives_the_same_workshop(tmp_path):
-    simulate_workshop(tmp_path / "a.sqlite", seed=11)
-    simulate_workshop(tmp_path / "b.sqlite", seed=11)
-    simulate_workshop(tmp_path / "c.sqlite", seed=12)
+    simulate_workshop(tmp_path / "a.sqlite", "rehearsal", seed=11)
+    simulate_workshop(tmp_path / "b.sqlite", "rehearsal", seed=11)
+    simulate_workshop(tmp_path / "c.sqlite", "rehearsal", seed=12)
     assert saved(tmp_path / "a.sqlite") == saved(tmp_path / "b.sqlite")
     assert saved(tmp_path / "a.sqlite") != saved(tmp_path / "c.sqlite")
 
@@ -73,13 +73,13 @@ def test_answers_and_notes_go_through_the_widgets_functions(tmp_path, monkeypatc
 
     monkeypatch.setattr(common, "answer_saver", counting_saver)
     monkeypatch.setattr(observations_module, "save_observation", counting_save_observation)
-    sim = simulate_workshop(tmp_path / "a.sqlite", groups=2, seed=5, notes_per_group=3)
+    sim = simulate_workshop(tmp_path / "a.sqlite", "rehearsal", groups=2, seed=5, notes_per_group=3)
     assert calls == {"answers": sim.answers, "notes": 6}
 
 
 def test_answers_are_judged_like_a_check_press(tmp_path):
     # Every stored verdict carries the breakout's own feedback text.
-    simulate_workshop(tmp_path / "a.sqlite", groups=2, seed=1)
+    simulate_workshop(tmp_path / "a.sqlite", "rehearsal", groups=2, seed=1)
     answers, _ = saved(tmp_path / "a.sqlite")
     for _group, exercise, _scenario, answer, correct, score, feedback in answers:
         assert feedback and 0 <= score <= 1
@@ -91,7 +91,7 @@ def test_answers_are_judged_like_a_check_press(tmp_path):
 
 
 def test_notes_use_the_invented_examples_only(tmp_path, ct):
-    simulate_workshop(tmp_path / "a.sqlite", groups=3, seed=2)
+    simulate_workshop(tmp_path / "a.sqlite", "rehearsal", groups=3, seed=2)
     _, notes = saved(tmp_path / "a.sqlite")
     examples = {n.confused for n in load_simulated_notes()}
     assert {n[4] for n in notes} <= examples
@@ -112,7 +112,9 @@ def test_custom_group_names_and_exercises(tmp_path):
 
 def test_asking_for_a_breakout_without_scenarios_is_an_error(tmp_path):
     with pytest.raises(ContentError):
-        simulate_workshop(tmp_path / "a.sqlite", exercises=["classify_data"], scenario_set="none")
+        simulate_workshop(
+            tmp_path / "a.sqlite", "rehearsal", exercises=["classify_data"], scenario_set="none"
+        )
 
 
 def run_command(argv):

@@ -69,9 +69,13 @@ def test_settings_strip_group_and_default_blank_values():
     assert settings.saving
 
 
-def test_settings_refuse_a_group_without_workshop():
-    with pytest.raises(InputError, match="workshop_id is empty"):
+def test_settings_without_workshop_take_workshop_yml_or_refuse(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATASHARING_WORKSHOP_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"no workshop\.yml found"):
         ExerciseSettings("", "Group A")
+    (tmp_path / "workshop.yml").write_text("workshop_id: spring\n", encoding="utf-8")
+    assert ExerciseSettings("", "Group A").workshop_id == "spring"
 
 
 def test_settings_refuse_non_text():

@@ -29,7 +29,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_config(folder: Path, *, workshop_id: str, groups: Sequence[str], store: Path) -> Path:
+def write_config(
+    folder: Path,
+    *,
+    workshop_id: str,
+    groups: Sequence[str],
+    store: Path,
+    notebooks: Sequence[str] = (),
+) -> Path:
     """A workshop.yml for the room under test (the repository's notebooks)."""
     repo = Path(__file__).resolve().parents[2]
     lines = [
@@ -46,6 +53,8 @@ def write_config(folder: Path, *, workshop_id: str, groups: Sequence[str], store
         f"notebook_folder: {repo / 'notebooks'}",
         f"guide_folder: {repo / 'facilitator_guide'}",
     ]
+    if notebooks:
+        lines.append(f"notebooks: [{', '.join(notebooks)}]")
     path = folder / "workshop.yml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -58,6 +67,7 @@ class Room:
     log: Path
     folder: Path
     store: Path
+    config: Path
     participant: str = PARTICIPANT
     facilitator: str = FACILITATOR
 
@@ -78,10 +88,18 @@ def jupyter_env(home: Path) -> dict[str, str]:
     return env
 
 
-def start_room(home: Path, *, groups: Sequence[str], extra: Sequence[str] = ()) -> Room:
+def start_room(
+    home: Path,
+    *,
+    groups: Sequence[str],
+    extra: Sequence[str] = (),
+    notebooks: Sequence[str] = (),
+) -> Room:
     """Serve a room for ``groups`` from ``home``; raise RuntimeError if it does not start."""
     store = home / "answers.sqlite"
-    config = write_config(home, workshop_id="room-test", groups=groups, store=store)
+    config = write_config(
+        home, workshop_id="room-test", groups=groups, store=store, notebooks=notebooks
+    )
     port = free_port()
     log = home / "serve.log"
     command = [
@@ -111,7 +129,7 @@ def start_room(home: Path, *, groups: Sequence[str], extra: Sequence[str] = ()) 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    room = Room(f"http://127.0.0.1:{port}", process, log, home / "room", store)
+    room = Room(f"http://127.0.0.1:{port}", process, log, home / "room", store, config)
     deadline = time.monotonic() + START_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -154,8 +172,14 @@ def stop_room(room: Room) -> list[str]:
 
 
 @contextlib.contextmanager
-def running_room(home: Path, *, groups: Sequence[str], extra: Sequence[str] = ()) -> Iterator[Room]:
-    room = start_room(home, groups=groups, extra=extra)
+def running_room(
+    home: Path,
+    *,
+    groups: Sequence[str],
+    extra: Sequence[str] = (),
+    notebooks: Sequence[str] = (),
+) -> Iterator[Room]:
+    room = start_room(home, groups=groups, extra=extra, notebooks=notebooks)
     try:
         yield room
     finally:

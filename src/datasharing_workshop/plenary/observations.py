@@ -203,7 +203,7 @@ def section_options(jurisdiction: str = "ct") -> list[tuple[str, str | None]]:
 
 
 def observation_form(
-    workshop_id: str,
+    workshop_id: str = "",
     *,
     group: str = "",
     store_path: str | Path = "",
@@ -233,6 +233,10 @@ def observation_form(
         ``suggestion``, ``severity``, ``save`` (the button) and ``status``, so a test or a
         facilitator's demo can fill it in from code.
     """
+    if not workshop_id:  # one workshop name everywhere: the one in workshop.yml
+        from ..content.workshop_name import configured_workshop_id
+
+        workshop_id = configured_workshop_id()
     import ipywidgets as widgets
 
     form = load_form()

@@ -128,6 +128,8 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     #: For transfer scenarios: channel id -> "best" / "allowed" / "refused", per scenario.
     channel_verdicts: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Other workshops the store holds answers for (filled when this one has none).
+    other_workshops: list[str] = field(default_factory=list)
 
     def exercise(self, exercise_id: str) -> ExerciseInfo | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
@@ -160,16 +162,18 @@ def load_report_data(
     if store is None and not path.exists():
         records: list[AnswerRecord] = []
         observations: list[Observation] = []
+        others: list[str] = []
     else:
         own = store is None
         store = store or AnswerStore(path, create=False)
         try:
             records = store.latest_answers(workshop_id)
             observations = store.observations(workshop_id)
+            others = [] if records else [w for w in store.workshops() if w != workshop_id]
         finally:
             if own:
                 store.close()
-    return build_report_data(
+    data = build_report_data(
         workshop_id,
         records,
         observations,
@@ -177,6 +181,8 @@ def load_report_data(
         scenario_set=scenario_set or DEFAULT_SET,
         store_path=path,
     )
+    data.other_workshops = others
+    return data
 
 
 def build_report_data(

@@ -35,6 +35,10 @@ def overview_table(data: ReportData) -> HtmlBlock:
             f"No answers saved yet for workshop '{data.workshop}'{where}. Check that the "
             "groups' notebooks use the same workshop_id and store_path as this one."
         )
+        if data.other_workshops:
+            from ..content.workshop_name import other_workshops_note
+
+            message += " " + other_workshops_note(data.other_workshops, data.workshop)
         return _wrap(f"<p><strong>{escape(message)}</strong></p>", message)
     scores = group_scores(data)
     head = "".join(f'<th scope="col">{escape(e.title)}</th>' for e in data.exercises)

@@ -172,7 +172,13 @@ def load_report(
     scenario_set: str = DEFAULT_SET,
     store: AnswerStore | None = None,
 ) -> ReportBack:
-    """Read one workshop from the answer store; see :func:`.data.load_report_data`."""
+    """Read one workshop from the answer store; see :func:`.data.load_report_data`.
+
+    An empty ``workshop_id`` means the one in workshop.yml."""
+    if not workshop_id:
+        from ..content.workshop_name import configured_workshop_id
+
+        workshop_id = configured_workshop_id()
     return ReportBack(
         load_report_data(
             workshop_id,

@@ -13,7 +13,7 @@ wider category, a related one; an allowed but not best channel) rather than nois
 groups check a scenario twice, so the report-back's "latest attempt" matters.
 
 The observers' notes are invented examples from ``exercises/workshop/simulation.yaml``.
-Use a workshop name such as ``rehearsal`` so they never mix with a real workshop's notes.
+The name is the workshop's own (workshop.yml) unless another is given.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ SIMULATORS: dict[str, Callable[..., Any]] = {
 
 def simulate_workshop(
     store_path: str | os.PathLike[str] | None = "",
-    workshop_id: str = "rehearsal",
+    workshop_id: str = "",
     *,
     groups: int | Sequence[str] = 4,
     seed: int = DEFAULT_SEED,
@@ -180,7 +180,7 @@ def simulate_workshop(
     store_path
         The answer store (blank: ``$DATASHARING_WORKSHOP_STORE`` or the default).
     workshop_id
-        The workshop name to save under; use one no real workshop uses.
+        The workshop name to save under (empty: the workshop_id in workshop.yml).
     groups
         How many groups (named Group A, Group B, ...), or their names.
     seed
@@ -206,6 +206,10 @@ def simulate_workshop(
     from ..plenary.observations import save_observation
     from ..widgets.common import ExerciseSettings, answer_saver, close_stores
 
+    if not workshop_id:
+        from ..content.workshop_name import configured_workshop_id
+
+        workshop_id = configured_workshop_id()
     rng = random.Random(seed)
     names = group_names(groups) if isinstance(groups, int) else list(groups)
     cat = load_catalogue(jurisdiction)

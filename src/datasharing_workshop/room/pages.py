@@ -11,6 +11,7 @@ the page (:func:`.kernel.join_room`).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,8 +105,19 @@ def room_cell_source(names: list[str], room_file: Path) -> str:
 ROOM_PARAMETERS = ("workshop_id", "group", "store_path", "jurisdiction", "scenario_set")
 
 
+#: "choose Run > Run All Cells (in the menu at the top)": the room's pages have no menu.
+_MENU_HINT = re.compile(r"choose \*\*Run [›→>] Run All Cells\*\*[^.]*\.")
+ROOM_HINT = "reload the page and wait a few seconds."
+
+
+def fit_instructions(source: str) -> str:
+    """Markdown for the room: menu instructions become what works on a served page."""
+    return _MENU_HINT.sub(ROOM_HINT, source)
+
+
 def room_copy(page: Page, room_file: Path) -> nbformat.NotebookNode:
-    """The participant copy of ``page`` with the room's cell after its parameters cell."""
+    """The participant copy of ``page``: its parameters cell and the room's cell first (so
+    the group's banner is the top of the page), then the rest with instructions that fit."""
     nb = _read(page.source)
     check_tags(nb, str(page.source))
     names = _parameter_names(nb, str(page.source))
@@ -113,11 +125,15 @@ def room_copy(page: Page, room_file: Path) -> nbformat.NotebookNode:
     index = next(
         i for i, c in enumerate(copy.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
     )
+    parameters = copy.cells.pop(index)
     cell = nbformat.v4.new_code_cell(source=room_cell_source(names, room_file))
     cell.metadata["tags"] = [INJECTED_TAG]
     cell.metadata["jupyter"] = {"source_hidden": True}
     cell["id"] = "room-parameters"
-    copy.cells.insert(index + 1, cell)
+    for other in copy.cells:
+        if other.cell_type == "markdown":
+            other.source = fit_instructions(other.source)
+    copy.cells[:0] = [parameters, cell]
     return copy
 
 

@@ -120,7 +120,7 @@ class ExerciseSettings:
         Catalogue id (``ct``) or folder.
     """
 
-    workshop_id: str = "example-workshop"
+    workshop_id: str = ""
     group: str = ""
     scenario_set: str = DEFAULT_SET
     store_path: str = ""
@@ -135,6 +135,11 @@ class ExerciseSettings:
                 raise InputError(f"{name} must be text, not {type(value).__name__} ({value!r})")
         object.__setattr__(self, "group", self.group.strip())
         object.__setattr__(self, "workshop_id", self.workshop_id.strip())
+        if self.group and not self.workshop_id:
+            # One workshop name everywhere: the one in workshop.yml.
+            from ..content.workshop_name import configured_workshop_id
+
+            object.__setattr__(self, "workshop_id", configured_workshop_id())
         if self.saving and not self.workshop_id:
             raise InputError(
                 "workshop_id is empty: set it in the notebook's parameters cell so the "
@@ -673,7 +678,7 @@ def notebook_api(
     def one(
         scenario: str | int,
         *,
-        workshop_id: str = "example-workshop",
+        workshop_id: str = "",
         group: str = "",
         scenario_set: str = DEFAULT_SET,
         store_path: str = "",
@@ -684,7 +689,7 @@ def notebook_api(
 
     def every(
         *,
-        workshop_id: str = "example-workshop",
+        workshop_id: str = "",
         group: str = "",
         scenario_set: str = DEFAULT_SET,
         store_path: str = "",

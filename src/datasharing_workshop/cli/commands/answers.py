@@ -171,6 +171,12 @@ def _export(store: Any, args: argparse.Namespace) -> int:
         records = store.answers(workshop=args.workshop, group=args.group)
         what = "answer"
         write = export_answers
+    if args.workshop and not records:
+        from ...content.workshop_name import other_workshops_note
+
+        note = other_workshops_note(store.workshops(), args.workshop)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
 
     if args.output is None:
         try:

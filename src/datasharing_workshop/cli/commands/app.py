@@ -34,7 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--output", metavar="FOLDER", default="build/app", help="app folder (build/app)"
     )
-    parser.add_argument("--workshop-id", help="workshop name the answers are saved under")
+    parser.add_argument(
+        "--workshop-id", help="workshop name the answers are saved under (workshop.yml's)"
+    )
+    parser.add_argument("--config", metavar="FILE", help="workshop config (workshop.yml)")
     parser.add_argument("--group", help="group name; without it answers are not saved")
     parser.add_argument("--store", metavar="PATH", help="answer store file")
     parser.add_argument("--scenario-set", help="scenario set (standard)")
@@ -55,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
         "scenario_set": args.scenario_set,
         "jurisdiction": args.jurisdiction,
     }
+    if args.group and not args.workshop_id:
+        # One workshop name everywhere: the one in workshop.yml (or --config).
+        from ...content.workshop_name import configured_workshop_id
+
+        given["workshop_id"] = configured_workshop_id(args.config)
     parameters = {k: v for k, v in given.items() if v is not None}
     output = Path(args.output)
     written = prepare_app(

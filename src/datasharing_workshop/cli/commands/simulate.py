@@ -4,7 +4,7 @@ For the test run before the day and for demonstrations: a few groups answer ever
 and observers log invented notes, through the same functions the notebooks use. Then run
 the report-back notebook with the same workshop name to rehearse the discussion.
 
-    datasharing-workshop simulate --workshop rehearsal --groups 4
+    datasharing-workshop simulate --groups 4          # under workshop.yml's workshop_id
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--workshop", default="rehearsal", help="workshop name to save under (default: rehearsal)"
+        "--workshop", help="workshop name to save under (default: workshop_id in --config)"
     )
+    parser.add_argument("--config", metavar="FILE", help="workshop config (default: workshop.yml)")
     parser.add_argument("--groups", type=int, default=4, help="how many groups (default: 4)")
     parser.add_argument("--seed", type=int, default=2020, help="random seed (default: 2020)")
     parser.add_argument(
@@ -65,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.groups < 1 or args.notes < 0:
         raise InputError("--groups must be at least 1 and --notes at least 0")
+    if not args.workshop:
+        from ...content.workshop_name import configured_workshop_id
+
+        args.workshop = configured_workshop_id(args.config)
     path = resolve_store_path(args.store)
     if path.exists() and not args.append:
         with AnswerStore(path, create=False) as store:
