@@ -22,7 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +37,19 @@ from .cache import (
     Manifest,
     OutputRecord,
     atomic_write_bytes,
-    files_digest,
+    bytes_digest,
     json_digest,
     tree_digest,
 )
 from .config import DEFAULT_CONFIG, GroupEntry, Workshop, load_workshop
 from .contract import VARIANTS, NotebookInfo, read_notebook
 from .guide import GUIDE_FOLDER, GuideHandout, session_pages_html, write_standalone_pages
-from .worker import NotebookResult, NotebookTask, RenderJob, run_task
+from .reads import digest_reads, reads_are_current, relevant_reads
+from .worker import NotebookResult, NotebookTask, RenderJob
 
 DEFAULT_OUTPUT = Path("build/handouts")
+#: The kit's package: its code is part of every execution key.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 KERNEL_NAME = "python3"
 
 
@@ -90,15 +93,69 @@ class BuildReport:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Target:
+    """One handout a notebook makes."""
+
+    path: Path
+    variant: str
+    group: str = ""
+    answers: tuple[dict[str, Any], ...] = ()
+    guide_html: str = ""
+
+
 @dataclass
 class _Planned:
     info: NotebookInfo
+    #: Digest of what is known before running: the notebook, its parameters, the kit's
+    #: code, and (``uses_answers``) the saved answers. The reads come on top.
     exec_key: str
     executed_path: Path
     reuse: bool
     parameters: dict[str, Any]
-    jobs: list[RenderJob]
-    all_outputs: list[tuple[Path, str, str, str]]  # (path, key, variant, group)
+    targets: list[_Target]
+    renderer: str
+    #: Normalized digest of the executed notebook being reused (None: it must run).
+    executed_digest: str | None = None
+    #: Seconds its last execution took (None: never ran here), for longest-first.
+    seconds: float | None = None
+    #: The Jupyter kernel it runs in.
+    kernel: str = KERNEL_NAME
+
+    def render_key(self, executed_digest: str, target: _Target) -> str:
+        return json_digest(
+            {
+                # What the execution showed, not how it came about: a re-execution that
+                # shows the same things leaves the handouts in place.
+                "executed": executed_digest,
+                "variant": target.variant,
+                "group": target.group,
+                "answers": answers_digest(target.answers) if target.variant == "group" else "",
+                "renderer": self.renderer,
+                "notebook": [self.info.shown_as, self.info.title],
+                # An edited guide page re-renders the facilitator handout, no execution.
+                "guide": target.guide_html,
+            }
+        )
+
+    def jobs(self, executed_digest: str, manifest: Manifest, force: bool) -> list[RenderJob]:
+        """The handouts whose file is not what this execution would give."""
+        jobs = []
+        for target in self.targets:
+            key = self.render_key(executed_digest, target)
+            if force or not manifest.output_is_current(target.path, key):
+                jobs.append(
+                    RenderJob(
+                        target.variant,
+                        str(target.path),
+                        key,
+                        target.group,
+                        target.answers,
+                        target.guide_html,
+                        "" if force else manifest.intact_sha(target.path),
+                    )
+                )
+        return jobs
 
 
 Log = Callable[[str], None]
@@ -141,7 +198,6 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     report = BuildReport(output=output)
 
     notebooks = _discover(workshop)
-    catalogue_files, scenario_files = _content_files(workshop, notebooks)
     answers = read_latest_answers(workshop.store_path, workshop.config.workshop_id)
     report.notes += _answer_notes(workshop, answers)
     manifest = Manifest.load(cache_dir / "manifest.json")
@@ -158,6 +214,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             "notebooks": stems,
         }
     )
+    code = tree_digest(PACKAGE_DIR)
     plans = [
         _plan(
             info,
@@ -165,7 +222,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             groups=groups,
             output=output,
             cache_dir=cache_dir,
-            content=catalogue_files | scenario_files.get(info.stem, {}),
+            code=code,
             answers=answers,
             renderer=renderer,
             manifest=manifest,
@@ -176,27 +233,44 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
         for info in notebooks
     ]
 
-    tasks = []
+    to_execute = [plan for plan in plans if not plan.reuse]
+    to_render: list[tuple[_Planned, list[RenderJob]]] = []
     for plan in plans:
-        current = {job.out_path for job in plan.jobs}
-        for path, _key, _variant, _group in plan.all_outputs:
-            if str(path) not in current:
-                report.unchanged.append(_relative(path, output))
-        if not plan.jobs:
-            report.reused.append(plan.info.stem)
+        if not plan.reuse:
             continue
-        tasks.append(_task(plan, workshop, facts, stems, options.kernel))
+        assert plan.executed_digest is not None
+        jobs = plan.jobs(plan.executed_digest, manifest, options.force)
+        current = {job.out_path for job in jobs}
+        report.unchanged += [
+            _relative(t.path, output) for t in plan.targets if str(t.path) not in current
+        ]
+        if jobs:
+            to_render.append((plan, jobs))
+        else:
+            report.reused.append(plan.info.stem)
 
-    if tasks:
-        executing = sum(t.execute for t in tasks)
+    results: list[NotebookResult] = []
+    if to_execute or to_render:
+        if to_execute:
+            _check_scenario_files(workshop, notebooks)
         say(
-            f"Building handouts for {workshop.config.title!r}: {len(tasks)} of "
-            f"{len(plans)} notebooks need work ({executing} to execute), "
-            f"{len(report.unchanged)} handouts up to date."
+            f"Building handouts for {workshop.config.title!r}: "
+            f"{len(to_execute) + len(to_render)} of {len(plans)} notebooks need work "
+            f"({len(to_execute)} to execute), {len(report.unchanged)} handouts up to date."
         )
-        results = _run(tasks, options.jobs, say)
-    else:
-        results = []
+        results = _run(
+            to_execute,
+            to_render,
+            workshop=workshop,
+            facts=facts,
+            stems=stems,
+            manifest=manifest,
+            output=output,
+            cache_dir=cache_dir,
+            force=options.force,
+            jobs=options.jobs,
+            say=say,
+        )
 
     failures = _record(results, plans, manifest, report)
 
@@ -209,7 +283,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             + "\n".join(f"  {line}" for failure in failures for line in failure.splitlines())
         )
 
-    planned = {str(path) for plan in plans for path, *_ in plan.all_outputs}
+    planned = {str(t.path) for plan in plans for t in plan.targets}
     if options.groups is None:
         report.removed = _remove_stale(manifest, output, planned)
     guide_pages = write_standalone_pages(
@@ -267,20 +341,21 @@ def _discover(workshop: Workshop) -> list[NotebookInfo]:
     return infos
 
 
-def _content_files(
-    workshop: Workshop, notebooks: list[NotebookInfo]
-) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """Digests of the catalogue files (all notebooks) and of each notebook's scenario file."""
+def _check_scenario_files(workshop: Workshop, notebooks: list[NotebookInfo]) -> None:
+    """The content loads and each breakout notebook's scenario file exists.
+
+    Checked before any kernel runs, so broken content fails with file, line and field.
+    What each notebook reads is recorded when it runs (:mod:`.reads`).
+    """
     from ..content.catalogue import load_catalogue
 
-    catalogue = load_catalogue(workshop.config.jurisdiction)  # ContentError when broken
-    scenario_files: dict[str, dict[str, str]] = {}
+    folder = load_catalogue(workshop.config.jurisdiction).folder  # ContentError when broken
     problems = []
     for info in notebooks:
         exercise = info.settings.exercise
         if exercise is None:
             continue
-        path = catalogue.folder / "scenarios" / workshop.config.scenario_set / f"{exercise}.yaml"
+        path = folder / "scenarios" / workshop.config.scenario_set / f"{exercise}.yaml"
         if not path.is_file():
             problems.append(
                 f"{info.shown_as}: metadata.datasharing_workshop.exercise is '{exercise}', "
@@ -288,11 +363,8 @@ def _content_files(
                 f"'{workshop.config.jurisdiction}', scenario set "
                 f"'{workshop.config.scenario_set}')"
             )
-            continue
-        scenario_files[info.stem] = files_digest([path])
     if problems:
         raise BuildError("\n".join(problems))
-    return files_digest(catalogue.files), scenario_files
 
 
 def _answer_notes(workshop: Workshop, answers: list[dict[str, Any]]) -> list[str]:
@@ -334,7 +406,7 @@ def _plan(
     groups: list[GroupEntry],
     output: Path,
     cache_dir: Path,
-    content: dict[str, str],
+    code: str,
     answers: list[dict[str, Any]],
     renderer: str,
     manifest: Manifest,
@@ -354,67 +426,55 @@ def _plan(
     exec_inputs: dict[str, Any] = {
         "notebook": info.digest,
         "parameters": parameters,
-        "content": content,
         "version": __version__,
+        "code": code,
         "kernel": kernel,
     }
     if info.settings.uses_answers:
+        # Declared in the notebook's metadata; the store it opens is also among its reads.
         exec_inputs["answers"] = answers_digest(answers)
     exec_key = json_digest(exec_inputs)
     executed_path = cache_dir / "executed" / f"{info.stem}-{exec_key[:20]}.ipynb"
-    reuse = not force and manifest.cached_execution(info.stem, exec_key) == executed_path
+    entry = manifest.executions.get(info.stem, {})
+    seconds = entry.get("seconds")
+    executed_digest = None
+    if not force and manifest.cached_execution(info.stem, exec_key) == executed_path:
+        recorded = entry.get("reads")
+        if isinstance(recorded, dict) and entry.get("digest") and reads_are_current(recorded):
+            executed_digest = str(entry["digest"])
 
-    jobs: list[RenderJob] = []
-    all_outputs: list[tuple[Path, str, str, str]] = []
+    targets: list[_Target] = []
     for variant in (v for v in VARIANTS if v in info.settings.handouts):
-        targets: list[tuple[Path, str, tuple[dict[str, Any], ...]]] = []
         if variant == "group":
             for group in groups:
                 mine = tuple(answers_for(answers, group.name, info.settings.exercise))
                 path = output / "groups" / group.folder / f"{info.stem}.html"
-                targets.append((path, group.name, mine))
+                targets.append(_Target(path, variant, group.name, mine))
         else:
-            targets.append((output / variant / f"{info.stem}.html", "", ()))
-        for path, group_name, mine in targets:
-            key = json_digest(
-                {
-                    "execution": exec_key,
-                    "variant": variant,
-                    "group": group_name,
-                    "answers": answers_digest(mine) if variant == "group" else "",
-                    "renderer": renderer,
-                    "notebook": [info.shown_as, info.title],
-                    # An edited guide page re-renders the facilitator handout, no execution.
-                    "guide": guide_html if variant == "facilitator" else "",
-                }
-            )
-            all_outputs.append((path, key, variant, group_name))
-            if force or not manifest.output_is_current(path, key):
-                page = guide_html if variant == "facilitator" else ""
-                jobs.append(RenderJob(variant, str(path), key, group_name, mine, page))
-    return _Planned(info, exec_key, executed_path, reuse, parameters, jobs, all_outputs)
+            page = guide_html if variant == "facilitator" else ""
+            targets.append(_Target(output / variant / f"{info.stem}.html", variant, "", (), page))
+    return _Planned(
+        info,
+        exec_key,
+        executed_path,
+        executed_digest is not None,
+        parameters,
+        targets,
+        renderer,
+        executed_digest,
+        float(seconds) if isinstance(seconds, int | float) else None,
+        kernel,
+    )
 
 
-def _task(
-    plan: _Planned,
-    workshop: Workshop,
-    facts: dict[str, Any],
-    stems: list[str],
-    kernel: str = KERNEL_NAME,
-) -> NotebookTask:
+def _task(plan: _Planned, workshop: Workshop, facts: dict[str, Any], stems: list[str]):
     return NotebookTask(
         stem=plan.info.stem,
         path=str(plan.info.path),
         shown_as=plan.info.shown_as,
         title=plan.info.title,
         notebook_dir=str(workshop.notebook_folder),
-        execute=not plan.reuse,
-        executed_path=str(plan.executed_path),
-        parameters=plan.parameters,
-        parameters_cell=plan.info.parameters_cell,
-        kernel_name=kernel,
         facts=facts,
-        renders=tuple(plan.jobs),
         notebook_stems=tuple(stems),
     )
 
@@ -422,45 +482,140 @@ def _task(
 # ------------------------------------------------------------------------------ running
 
 
-def _run(tasks: list[NotebookTask], jobs: int | None, say: Log) -> list[NotebookResult]:
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    progress = _Progress(len(tasks), say)
+def _longest_first(plans: list[_Planned]) -> list[_Planned]:
+    """Longest last execution first; never-run notebooks first of all, in their order."""
+    return sorted(plans, key=lambda p: -(p.seconds if p.seconds is not None else float("inf")))
+
+
+def _run(
+    to_execute: list[_Planned],
+    to_render: list[tuple[_Planned, list[RenderJob]]],
+    *,
+    workshop: Workshop,
+    facts: dict[str, Any],
+    stems: list[str],
+    manifest: Manifest,
+    output: Path,
+    cache_dir: Path,
+    force: bool,
+    jobs: int | None,
+    say: Log,
+) -> list[NotebookResult]:
+    """Execute and render in this one process: kernels run beside it, renders in a thread.
+
+    Handouts of reused executions are rendered first, while the first kernels start.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .execute import ExecutionJob, execute_notebooks
+    from .worker import read_executed, render_task
+
+    parallel = max(1, min(jobs or os.cpu_count() or 1, len(to_execute) or 1))
+    progress = _Progress(len(to_execute) + len(to_render), say)
     results: list[NotebookResult] = []
-    # Tasks that execute first: they are the long ones.
-    ordered = sorted(tasks, key=lambda t: not t.execute)
-    if workers == 1:
-        # One worker: run here, sparing a process start and a second round of imports.
-        for task in ordered:
-            results.append(run_task(task))
-            progress.done(results[-1])
+    # The answer store may live in the user's data folder (~/.local/share), which is
+    # otherwise left out with the other dot folders.
+    keep = [PACKAGE_DIR, workshop.store_path]
+    store_existed = workshop.store_path.exists()
+    ignore = [output, cache_dir]
+
+    def render_reused(plan: _Planned, jobs: list[RenderJob]) -> NotebookResult:
+        result = NotebookResult(plan.info.stem)
+        nb = read_executed(plan.executed_path)
+        if nb is None:  # vanished between planning and now
+            result.error = (
+                f"{plan.info.shown_as}: its cached execution {plan.executed_path} could not "
+                "be read; build again with --force"
+            )
+            return result
+        task = replace(_task(plan, workshop, facts, stems), renders=tuple(jobs))
+        return render_task(nb, task, result)
+
+    def finish_execution(plan: _Planned, execution: Any) -> NotebookResult:
+        from .worker import normalized_json
+
+        result = NotebookResult(plan.info.stem, execute_seconds=execution.seconds)
+        if execution.error:
+            result.error = execution.error
+            return result
+        nb = execution.nb
+        atomic_write_bytes(plan.executed_path, nbformat_text(nb).encode("utf-8"))
+        digest = bytes_digest(normalized_json(nb).encode("utf-8"))
+        if execution.reads is None:
+            recorded = None  # not known: run it again next time
+        else:
+            mine = relevant_reads(execution.reads, keep_under=keep, ignore_under=ignore)
+            if "store_path" in plan.parameters and not store_existed:
+                # Code that finds no store (an exists() check) opens nothing the hook can
+                # see; the store appearing must still run the notebook again.
+                mine["databases"] = sorted({*mine["databases"], str(workshop.store_path)})
+            recorded = digest_reads(mine)
+        result.executed = True
+        result.execution = {
+            "key": plan.exec_key,
+            "file": str(plan.executed_path),
+            "digest": digest,
+            "reads": recorded,
+            "seconds": round(execution.seconds, 3),
+        }
+        jobs = plan.jobs(digest, manifest, force)
+        current = {job.out_path for job in jobs}
+        result.unchanged = [str(t.path) for t in plan.targets if str(t.path) not in current]
+        task = replace(_task(plan, workshop, facts, stems), renders=tuple(jobs))
+        return render_task(nb, task, result)
+
+    async def drive() -> None:
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dsw-render") as renderer:
+
+            async def in_thread(function: Callable[..., NotebookResult], *args: Any) -> None:
+                result = await loop.run_in_executor(renderer, function, *args)
+                results.append(result)
+                progress.done(result)
+
+            pending = [
+                asyncio.ensure_future(in_thread(render_reused, plan, jobs))
+                for plan, jobs in to_render
+            ]
+            by_stem = {plan.info.stem: plan for plan in to_execute}
+
+            async def on_done(execution: Any) -> None:
+                await in_thread(finish_execution, by_stem[execution.job.stem], execution)
+
+            reads_dir = cache_dir / "reads"
+            reads_dir.mkdir(parents=True, exist_ok=True)
+            execution_jobs = [
+                ExecutionJob(
+                    stem=plan.info.stem,
+                    path=plan.info.path,
+                    shown_as=plan.info.shown_as,
+                    parameters=plan.parameters,
+                    parameters_cell=plan.info.parameters_cell,
+                    cwd=workshop.notebook_folder,
+                    reads_path=reads_dir / f"{plan.info.stem}.json",
+                    kernel_name=plan.kernel,
+                )
+                for plan in _longest_first(to_execute)
+            ]
+            try:
+                await execute_notebooks(execution_jobs, parallel=parallel, on_done=on_done)
+                await asyncio.gather(*pending)
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    try:
+        asyncio.run(drive())
+    finally:
         progress.close()
-        return results
-
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    # "spawn" everywhere: the same behaviour as on macOS and Windows, and no inherited
-    # SQLite connection or thread in the workers.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_task, task) for task in ordered]
-        try:
-            for future in as_completed(futures):
-                results.append(future.result())
-                progress.done(results[-1])
-        except BrokenProcessPool:
-            raise BuildError(
-                "a worker process stopped unexpectedly (out of memory?); try again with "
-                "--jobs 1 to build one notebook at a time"
-            ) from None
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        finally:
-            progress.close()
     return results
+
+
+def nbformat_text(nb: Any) -> str:
+    import nbformat
+
+    return nbformat.writes(nb)
 
 
 class _Progress:
@@ -505,15 +660,12 @@ def _record(
     output = report.output
     by_stem = {plan.info.stem: plan for plan in plans}
     failures = []
-    for result in results:
+    for result in sorted(results, key=lambda r: r.stem):
         plan = by_stem[result.stem]
-        if result.executed:
+        if result.executed and result.execution:
             # Recorded even when rendering then failed: the next build only re-renders.
             previous = manifest.executions.get(result.stem, {}).get("file")
-            manifest.executions[result.stem] = {
-                "key": plan.exec_key,
-                "file": str(plan.executed_path),
-            }
+            manifest.executions[result.stem] = result.execution
             if previous and previous != str(plan.executed_path):
                 with contextlib.suppress(OSError):
                     Path(previous).unlink()
@@ -521,7 +673,8 @@ def _record(
             failures.append(result.error)
             continue
         (report.executed if result.executed else report.reused).append(result.stem)
-        variants = {str(p): (v, g) for p, _k, v, g in plan.all_outputs}
+        report.unchanged += [_relative(Path(p), output) for p in result.unchanged]
+        variants = {str(t.path): (t.variant, t.group) for t in plan.targets}
         for out_path, key, sha, size in result.written:
             variant, group = variants[out_path]
             manifest.outputs[out_path] = OutputRecord(
@@ -534,6 +687,10 @@ def _record(
                 title=plan.info.title,
             )
             report.written.append(_relative(Path(out_path), output))
+        for out_path, key, _sha, _size in result.kept:
+            manifest.outputs[out_path].key = key  # same bytes, now known under the new key
+    report.executed.sort()
+    report.reused.sort()
     return failures
 
 

@@ -164,6 +164,18 @@ class Manifest:
             return Path(entry["file"])
         return None
 
+    def intact_sha(self, path: Path) -> str:
+        """sha256 of ``path`` if it holds exactly what we last wrote there, else ""."""
+        record = self.outputs.get(str(path))
+        if record is None:
+            return ""
+        try:
+            if path.stat().st_size != record.size or file_digest(path) != record.sha256:
+                return ""
+        except OSError:
+            return ""
+        return record.sha256
+
     def output_is_current(self, path: Path, key: str) -> bool:
         """True when ``path`` holds exactly what we last wrote for this key."""
         record = self.outputs.get(str(path))

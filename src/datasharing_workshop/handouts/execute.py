@@ -1,22 +1,295 @@
-"""Run one notebook with papermill, and turn its failures into messages for a person.
+"""Run notebooks in kernels driven from the build process, with nbclient's async API.
 
-Imported only in worker processes (papermill takes over a second to import).
+One process drives every kernel: Jupyter's libraries are imported once, two notebooks run
+at once (the kernels are separate processes), and the next notebook's kernel starts while
+the current ones run, so its ~1 s start-up is hidden. Notebooks are started longest first
+(the caller orders them), which keeps both cores busy to the end.
+
+Parameters are injected the way papermill does it (a cell tagged ``injected-parameters``
+right after the ``parameters`` cell), so notebooks work unchanged with papermill too.
+Before the first cell, each kernel starts noting what it reads (:mod:`.reads`); after the
+last, it writes those reads next to the executed notebook.
+
+Imported by the build only when something must run.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BuildError
+from ..errors import BuildError, KitError
 from .contract import first_line
+from .reads import SETUP_CODE, report_code
 
 KERNEL_NAME = "python3"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+#: The kernel's own log is noise here: ipykernel 7 warns on every start that local TCP is
+#: unencrypted, and an interrupt before shutdown sometimes logs "KeyboardInterrupt caught
+#: in kernel". Real failures still reach the build as exceptions (dead kernel, cell error).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+@dataclass(frozen=True)
+class ExecutionJob:
+    """One notebook to run."""
+
+    stem: str
+    path: Path
+    shown_as: str
+    parameters: Mapping[str, Any]
+    parameters_cell: int | None
+    cwd: Path
+    #: Where the kernel writes what it read (JSON, see :mod:`.reads`).
+    reads_path: Path
+    kernel_name: str = KERNEL_NAME
+
+
+@dataclass
+class Execution:
+    """What running one notebook gave: the executed notebook, or a message."""
+
+    job: ExecutionJob
+    nb: Any = None
+    reads: dict[str, list[str]] | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def parameter_source(parameters: Mapping[str, Any]) -> str:
+    """The injected cell's code, as papermill writes it for Python."""
+    lines = ["# Parameters"]
+    for name, value in parameters.items():
+        lines.append(f"{name} = {value!r}")
+    return "\n".join(lines) + "\n"
+
+
+def with_parameters(nb: Any, parameters: Mapping[str, Any], parameters_cell: int | None) -> Any:
+    """Insert the ``injected-parameters`` cell after the parameters cell (or first)."""
+    import nbformat
+
+    if not parameters:
+        return nb
+    cell = nbformat.v4.new_code_cell(source=parameter_source(parameters))
+    cell.metadata["tags"] = ["injected-parameters"]
+    if nb.get("nbformat_minor", 0) >= 5:
+        cell["id"] = "injected-parameters"  # not random: same run, same executed notebook
+    else:
+        cell.pop("id", None)
+    at = 0 if parameters_cell is None else parameters_cell + 1
+    nb.cells.insert(at, cell)
+    return nb
+
+
+def describe_cell_error(
+    shown_as: str,
+    index: int,
+    source: str,
+    ename: str,
+    evalue: str,
+    parameters_cell: int | None,
+    injected: bool,
+) -> str:
+    """``notebooks/x.ipynb: cell 4 (`load(...)`) raised ValueError: message``.
+
+    ``index`` counts the cells as run (with the injected cell); the message counts from 1
+    in the notebook as written, as a person sees it scrolling through it in JupyterLab.
+    """
+    if injected:
+        injected_at = 0 if parameters_cell is None else parameters_cell + 1
+        if index > injected_at:
+            index -= 1
+    evalue = _ANSI.sub("", str(evalue or "")).strip()
+    if len(evalue) > 500:
+        evalue = evalue[:497] + "..."
+    what = f"{ename}: {evalue}" if evalue else str(ename)
+    return f"{shown_as}: cell {index + 1} (`{first_line(source)}`) raised {what}"
+
+
+def describe_execution_error(
+    exc: Any, shown_as: str, parameters_cell: int | None, injected: bool
+) -> str:
+    """The same message for papermill's ``PapermillExecutionError``."""
+    source = exc.source if isinstance(exc.source, str) else "".join(exc.source or [])
+    return describe_cell_error(
+        shown_as, int(exc.cell_index), source, exc.ename, exc.evalue, parameters_cell, injected
+    )
+
+
+def _could_not_run(job: ExecutionJob, exc: BaseException) -> str:
+    message = _ANSI.sub("", str(exc)).strip().splitlines()
+    detail = message[0] if message else ""
+    return (
+        f"{job.shown_as}: could not be run with the '{job.kernel_name}' kernel: "
+        f"{type(exc).__name__}: {detail}"
+    )
+
+
+async def _hidden(client: Any, code: str, job: ExecutionJob) -> None:
+    """Run build housekeeping in the kernel: no cell, no output, no history."""
+    msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    reply = await client.async_wait_for_reply(msg_id)
+    content = (reply or {}).get("content", {})
+    if content.get("status") != "ok":
+        raise BuildError(
+            f"{job.shown_as}: the build could not follow what the notebook reads: "
+            f"{content.get('ename', 'no reply')}: {content.get('evalue', '')}"
+        )
+
+
+async def _run_cells(job: ExecutionJob, km: Any, kc: Any) -> Execution:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    result = Execution(job)
+    nb = nbformat.read(job.path, as_version=4)
+    injected = bool(job.parameters)
+    nb = with_parameters(nb, job.parameters, job.parameters_cell)
+    client = NotebookClient(
+        nb,
+        km=km,
+        kernel_name=job.kernel_name,
+        resources={"metadata": {"path": str(job.cwd)}},
+        record_timing=False,
+        startup_timeout=120,
+        timeout=None,
+    )
+    client.reset_execution_trackers()
+    client.kc = kc  # started and ready (see _start_kernel); the caller stops both
+    started = time.perf_counter()
+    msg_id = kc.kernel_info()
+    info = await client.async_wait_for_reply(msg_id)
+    if info is not None and "language_info" in info["content"]:
+        nb.metadata["language_info"] = info["content"]["language_info"]
+    await _hidden(client, SETUP_CODE, job)
+    for index, cell in enumerate(nb.cells):
+        try:
+            await client.async_execute_cell(
+                cell, index, execution_count=client.code_cells_executed + 1
+            )
+        except CellExecutionError as exc:
+            source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+            raise BuildError(
+                describe_cell_error(
+                    job.shown_as,
+                    index,
+                    source,
+                    exc.ename,
+                    exc.evalue,
+                    job.parameters_cell,
+                    injected,
+                )
+            ) from None
+    client.set_widgets_metadata()
+    await _hidden(client, report_code(job.reads_path), job)
+    result.seconds = time.perf_counter() - started
+    try:
+        result.reads = json.loads(job.reads_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        result.reads = None  # the build then treats every content file as read
+    result.nb = nb
+    return result
+
+
+#: Kernel starts tried before giving up. A start can fail for reasons that a second try
+#: fixes: two kernels picking the same free port at once ("Address already in use").
+KERNEL_START_TRIES = 3
+
+
+async def _start_kernel(job: ExecutionJob) -> tuple[Any, Any]:
+    """A started kernel and a client connected to it, ready for requests."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    for attempt in range(1, KERNEL_START_TRIES + 1):
+        km = AsyncKernelManager(kernel_name=job.kernel_name)
+        kc = None
+        try:
+            await km.start_kernel(cwd=str(job.cwd), extra_arguments=list(KERNEL_ARGUMENTS))
+            kc = km.client()
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=120)
+            return km, kc
+        except Exception:
+            if kc is not None:
+                kc.stop_channels()
+            await _stop(km)
+            if attempt == KERNEL_START_TRIES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _stop(km: Any) -> None:
+    try:
+        if km.has_kernel:
+            await km.shutdown_kernel(now=True)  # also removes its connection file
+        else:
+            await km.cleanup_resources()
+    except Exception:  # already gone: nothing to stop
+        pass
+
+
+async def _execute_one(
+    job: ExecutionJob, alive: asyncio.Semaphore, running: asyncio.Semaphore
+) -> Execution:
+    async with alive:
+        try:
+            km, kc = await _start_kernel(job)
+        except Exception as exc:  # no such kernel, cannot start it
+            return Execution(job, error=_could_not_run(job, exc))
+        try:
+            async with running:
+                try:
+                    return await _run_cells(job, km, kc)
+                except KitError as exc:
+                    return Execution(job, error=str(exc))
+                except Exception as exc:  # dead kernel, timeout, a message out of place
+                    return Execution(job, error=_could_not_run(job, exc))
+        finally:
+            kc.stop_channels()
+            await _stop(km)
+
+
+async def execute_notebooks(
+    jobs: Sequence[ExecutionJob],
+    *,
+    parallel: int = 2,
+    on_done: Callable[[Execution], Awaitable[None]] | None = None,
+) -> list[Execution]:
+    """Run ``jobs`` in the order given, ``parallel`` at a time, one kernel starting ahead.
+
+    ``on_done`` is awaited with each execution as it finishes (the build renders its
+    handouts then, while the other kernels keep running). Never raises for a notebook's
+    failure: the execution carries the message.
+    """
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    parallel = max(1, parallel)
+    alive = asyncio.Semaphore(parallel + 1)
+    running = asyncio.Semaphore(parallel)
+
+    async def one(job: ExecutionJob) -> Execution:
+        execution = await _execute_one(job, alive, running)
+        if on_done is not None:
+            await on_done(execution)
+        return execution
+
+    tasks = [asyncio.ensure_future(one(job)) for job in jobs]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def execute_notebook(
@@ -27,22 +300,9 @@ def execute_notebook(
     parameters_cell: int | None,
     cwd: Path,
     kernel_name: str = KERNEL_NAME,
+    reads_path: Path | None = None,
 ) -> Any:
-    """Execute ``path`` in a fresh kernel and return the executed notebook node.
-
-    Parameters
-    ----------
-    path
-        The notebook.
-    shown_as
-        How messages name it.
-    parameters
-        Values for the names its parameters cell declares (only those).
-    parameters_cell
-        Index of its parameters cell, to translate papermill's cell numbers (which count
-        the injected-parameters cell) back to the notebook as written.
-    cwd
-        Working directory of the kernel (the notebooks folder).
+    """Execute one notebook in a fresh kernel and return the executed notebook node.
 
     Raises
     ------
@@ -50,59 +310,20 @@ def execute_notebook(
         The notebook raised (naming the cell, the error and its message), or could not be
         run at all (no such kernel, the kernel died).
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    import tempfile
 
-    # Papermill logs every cell at INFO; the builder reports progress itself.
-    logging.getLogger("papermill").setLevel(logging.WARNING)
-    try:
-        return papermill.execute_notebook(
-            str(path),
-            None,  # the worker writes the executed notebook to the cache itself, atomically
-            parameters=dict(parameters) or None,
+    with tempfile.TemporaryDirectory(prefix="dsw-reads-") as tmp:
+        job = ExecutionJob(
+            stem=Path(path).stem,
+            path=Path(path),
+            shown_as=shown_as,
+            parameters=dict(parameters),
+            parameters_cell=parameters_cell,
+            cwd=Path(cwd),
+            reads_path=Path(reads_path or Path(tmp) / "reads.json"),
             kernel_name=kernel_name,
-            language="python",
-            cwd=str(cwd),
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            # Passed through papermill to nbclient and on to the kernel's command line. The
-            # kernel's own log is noise here: ipykernel 7 warns on every start that local
-            # TCP is unencrypted, and jupyter_client interrupts the kernel before shutting
-            # it down, which sometimes logs "ERROR | KeyboardInterrupt caught in kernel".
-            # Real failures still reach the build as exceptions (dead kernel, cell error).
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
-    except PapermillExecutionError as exc:
-        injected = bool(parameters)
-        raise BuildError(
-            describe_execution_error(exc, shown_as, parameters_cell, injected)
-        ) from None
-    except Exception as exc:  # no such kernel, dead kernel, timeout starting it, ...
-        message = _ANSI.sub("", str(exc)).strip().splitlines()
-        detail = message[0] if message else ""
-        raise BuildError(
-            f"{shown_as}: could not be run with the '{kernel_name}' kernel: "
-            f"{type(exc).__name__}: {detail}"
-        ) from None
-
-
-def describe_execution_error(
-    exc: Any, shown_as: str, parameters_cell: int | None, injected: bool
-) -> str:
-    """``notebooks/x.ipynb: cell 4 (`load(...)`) raised ValueError: message``.
-
-    Cells are counted from 1 in the notebook as written (without papermill's injected
-    cell), matching what a person sees scrolling through it in JupyterLab.
-    """
-    index = int(exc.cell_index)
-    if injected:
-        injected_at = 0 if parameters_cell is None else parameters_cell + 1
-        if index > injected_at:
-            index -= 1
-    source = exc.source if isinstance(exc.source, str) else "".join(exc.source or [])
-    evalue = _ANSI.sub("", str(exc.evalue or "")).strip()
-    if len(evalue) > 500:
-        evalue = evalue[:497] + "..."
-    what = f"{exc.ename}: {evalue}" if evalue else str(exc.ename)
-    return f"{shown_as}: cell {index + 1} (`{first_line(source)}`) raised {what}"
+        (execution,) = asyncio.run(execute_notebooks([job], parallel=1))
+    if execution.error:
+        raise BuildError(execution.error)
+    return execution.nb

@@ -119,14 +119,12 @@ def _render_page(path: Path, html: str, page: Any, facts: Mapping[str, Any], gui
     from .cache import atomic_write_bytes
     from .render import render_handout
 
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell(
-                source="# Facilitator guide page",
-                outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})],
-            )
-        ]
+    cell = nbformat.v4.new_code_cell(
+        source="# Facilitator guide page",
+        outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})],
     )
+    cell["id"] = "facilitator-guide-page"  # not random: the same page, the same bytes
+    nb = nbformat.v4.new_notebook(cells=[cell])
     document = render_handout(
         nb,
         variant="facilitator",

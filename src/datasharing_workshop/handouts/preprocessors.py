@@ -196,6 +196,7 @@ class AppendGuidePage(Preprocessor):
                 nbformat.v4.new_output("display_data", data={"text/html": self.html}),
             ],
         )
+        cell["id"] = "facilitator-guide-page"  # not random: the same page, the same bytes
         nb.cells.append(cell)
         return nb, resources
 

@@ -8,19 +8,20 @@ fetched from outside the file.
 
 from __future__ import annotations
 
-import copy
-import re
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bs4 import BeautifulSoup
-from nbconvert.exporters import HTMLExporter
+import nbformat
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import Bool, Unicode, default
 
 from ..errors import BuildError
 from . import TEMPLATE_BASEDIR, TEMPLATE_NAME
-from .offline import external_resources
+from .amend import amend
 from .variants import VARIANT_LABELS, pipeline
 
 
@@ -63,107 +64,35 @@ class HandoutExporter(HTMLExporter):
         return True  # Markdown images become data: URIs: one file, nothing to fetch
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        html, resources = super().from_notebook_node(nb, resources, **kw)
-        html = self.finish(html)
-        if self.check_offline:
-            fetched = external_resources(html)
-            if fetched:
-                name = (resources or {}).get("handout", {}).get("notebook_file", "notebook")
-                raise BuildError(
-                    f"{name}: the handout would load {len(fetched)} resource(s) from outside "
-                    f"itself, which fails in a room without internet: {'; '.join(fetched[:5])}"
-                    ". Embed images (e.g. as PNG outputs) instead of linking them."
-                )
-        return html, resources
+        # What HTMLExporter.from_notebook_node does before rendering, without its
+        # BeautifulSoup pass over the result (image alt text; its tabindex selectors match
+        # nothing in this template): amend() does that in the one pass it makes anyway.
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        amended = amend(html, tuple(t.strip() for t in self.toc_levels.split(",")))
+        if self.check_offline and amended.fetched:
+            fetched = amended.fetched
+            name = (resources or {}).get("handout", {}).get("notebook_file", "notebook")
+            raise BuildError(
+                f"{name}: the handout would load {len(fetched)} resource(s) from outside "
+                f"itself, which fails in a room without internet: {'; '.join(fetched[:5])}"
+                ". Embed images (e.g. as PNG outputs) instead of linking them."
+            )
+        return amended.html, resources
 
     def finish(self, html: str) -> str:
-        """Table of contents, table header scopes, print page breaks."""
-        soup = BeautifulSoup(html, features="html.parser")
-        main = soup.find("main")
-        if main is None:  # pragma: no cover - the template always has one
-            return html
-        for link in main.select("a.anchor-link"):
-            # The "¶" links are read aloud by screen readers on every heading; the headings
-            # keep their ids, which the table of contents links to.
-            link.decompose()
-        headings = main.select(self.toc_levels)
-        for heading in headings:
-            if not heading.get("id"):
-                # Headings inside HTML outputs (an exercise's scenario title) have no id;
-                # give them one so the table of contents can list them too.
-                words = re.sub(r"[^\w]+", "-", heading.get_text(" ", strip=True)).strip("-")
-                heading["id"] = f"section-{words[:60] or 'untitled'}"
-        _unique_ids(headings)
-        _mark_page_breaks(headings)
-        _fill_toc(soup, headings)
-        for th in soup.find_all("th"):
-            if not th.get("scope"):
-                th["scope"] = _scope(th)
-        return str(soup)
-
-
-def _unique_ids(headings: list[Any]) -> None:
-    seen: dict[str, int] = {}
-    for heading in headings:
-        ident = heading.get("id")
-        if not ident:
-            continue
-        if ident in seen:
-            seen[ident] += 1
-            heading["id"] = f"{ident}-{seen[ident]}"
-        else:
-            seen[ident] = 1
-
-
-def _mark_page_breaks(headings: list[Any]) -> None:
-    """In print, each h1 after the first starts a page, and so does each h2 that does not
-    directly follow an h1 (the first section under the title stays on the title's page)."""
-    previous = None
-    for heading in headings:
-        if (heading.name == "h1" and previous is not None) or (
-            heading.name == "h2" and previous not in (None, "h1")
-        ):
-            heading["class"] = [*heading.get("class", []), "dsw-page-break"]
-        if heading.name in ("h1", "h2"):
-            previous = heading.name
-
-
-def _fill_toc(soup: BeautifulSoup, headings: list[Any]) -> None:
-    nav = soup.find("nav", id="dsw-toc")
-    if nav is None:
-        return
-    if len(headings) < 2:
-        nav.decompose()  # a one-heading handout needs no contents list
-        return
-    root = soup.new_tag("ol")
-    nav.append(root)
-    stack = [(0, root)]  # (heading level, <ol>) from outermost to current
-    for heading in headings:
-        level = int(heading.name[1])
-        while len(stack) > 1 and stack[-1][0] >= level:
-            stack.pop()
-        parent_list = stack[-1][1]
-        item = soup.new_tag("li")
-        link = soup.new_tag("a", href=f"#{heading['id']}")
-        link.string = heading.get_text(" ", strip=True)
-        item.append(link)
-        parent_list.append(item)
-        sub = soup.new_tag("ol")
-        item.append(sub)
-        stack.append((level, sub))
-    for empty in nav.find_all("ol"):
-        if not empty.contents:
-            empty.decompose()
-
-
-def _scope(th: Any) -> str:
-    if th.find_parent("thead") is not None:
-        return "col"
-    row = th.find_parent("tr")
-    cells = row.find_all(["th", "td"], recursive=False) if row is not None else []
-    if cells and cells[0] is th and any(c.name == "td" for c in cells):
-        return "row"
-    return "col"
+        """Table of contents, table header scopes, print page breaks (see :mod:`.amend`)."""
+        return amend(html, tuple(t.strip() for t in self.toc_levels.split(","))).html
 
 
 _EXPORTER: HandoutExporter | None = None
@@ -215,7 +144,7 @@ def render_handout(
     BuildError
         An unknown cell tag, or the page would load something from outside itself.
     """
-    nb = copy.deepcopy(nb)
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # a copy, much faster than deepcopy
     resources: dict[str, Any] = {
         "metadata": {"name": Path(notebook_file).stem, "path": str(notebook_dir)},
         "handout": {

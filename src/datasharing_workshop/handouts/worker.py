@@ -1,20 +1,18 @@
-"""One unit of work for a worker process: one notebook, executed once, rendered N times.
+"""Render every handout of one executed notebook, all or nothing.
 
-The main process plans (cheap, no Jupyter imports) and sends each worker a
-:class:`NotebookTask`: whether to execute or reuse the cached execution, and which
-handouts to render. The worker renders every variant to temporary files first and moves
-them into place only when all of them succeeded, so a failure leaves the previous handouts
-of that notebook exactly as they were.
+The build process executes notebooks in kernels it drives itself (:mod:`.execute`) and
+renders here, in one thread beside the kernels. Every variant is rendered to a temporary
+file first and moved into place only when all of them succeeded, so a failure leaves the
+previous handouts of that notebook exactly as they were.
 
-The dataclasses here are plain and picklable; Jupyter libraries are imported inside
-:func:`run_task` only.
+The dataclasses are plain; Jupyter libraries are imported inside the functions only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import time
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,23 +33,20 @@ class RenderJob:
     answers: tuple[dict[str, Any], ...] = ()
     #: The facilitator guide's page for this notebook; facilitator handouts only.
     guide_html: str = ""
+    #: sha256 of the handout on disk when it is the one the kit last wrote: a render that
+    #: gives the same bytes leaves the file (and its time) alone.
+    on_disk: str = ""
 
 
 @dataclass(frozen=True)
 class NotebookTask:
-    """Everything a worker needs for one notebook."""
+    """What rendering one notebook's handouts needs."""
 
     stem: str
     path: str
     shown_as: str
     title: str
     notebook_dir: str
-    #: True: run it with papermill; False: read ``executed_path`` from the cache.
-    execute: bool
-    executed_path: str
-    parameters: dict[str, Any]
-    parameters_cell: int | None
-    kernel_name: str
     facts: dict[str, Any]
     renders: tuple[RenderJob, ...] = ()
     #: Every notebook of the workshop (where guide links point).
@@ -67,26 +62,34 @@ class NotebookResult:
     execute_seconds: float = 0.0
     #: (out_path, key, sha256, size) of each handout written.
     written: list[tuple[str, str, str, int]] = field(default_factory=list)
+    #: Handouts left as they were (same key, or rendered again to the same bytes).
+    unchanged: list[str] = field(default_factory=list)
+    #: (out_path, key, sha256, size) of handouts rendered to the bytes already on disk.
+    kept: list[tuple[str, str, str, int]] = field(default_factory=list)
+    #: The manifest entry of a new execution (key, file, digest, reads, seconds).
+    execution: dict[str, Any] | None = None
     error: str | None = None
 
 
-def run_task(task: NotebookTask) -> NotebookResult:
-    """Execute (or reuse) one notebook and render its handouts. Never raises."""
-    result = NotebookResult(task.stem)
+def render_task(nb: Any, task: NotebookTask, result: NotebookResult) -> NotebookResult:
+    """Render ``task.renders`` from the executed ``nb`` into ``result``. Never raises."""
     staged: list[tuple[Path, Path]] = []
     try:
-        nb = _executed_notebook(task, result)
+        from .cache import bytes_digest, staged_path
+
         written = []
         for job in task.renders:
-            html = _render(nb, task, job)
-            data = html.encode("utf-8")
-            from .cache import bytes_digest, staged_path
-
+            data = _render(nb, task, job).encode("utf-8")
+            sha = bytes_digest(data)
+            if job.on_disk and sha == job.on_disk:
+                result.kept.append((job.out_path, job.key, sha, len(data)))
+                result.unchanged.append(job.out_path)
+                continue
             out = Path(job.out_path)
             tmp = staged_path(out)
             staged.append((tmp, out))
             tmp.write_bytes(data)
-            written.append((job.out_path, job.key, bytes_digest(data), len(data)))
+            written.append((job.out_path, job.key, sha, len(data)))
         # Only now, with every variant rendered, replace the old handouts.
         for tmp, out in staged:
             os.replace(tmp, out)
@@ -106,30 +109,45 @@ def run_task(task: NotebookTask) -> NotebookResult:
     return result
 
 
-def _executed_notebook(task: NotebookTask, result: NotebookResult) -> Any:
+def read_executed(path: Path) -> Any | None:
+    """The executed notebook cached at ``path``; None when it is gone or damaged."""
     import nbformat
 
-    cached = Path(task.executed_path)
-    if not task.execute:
-        # A damaged or vanished cache file is a cache miss: run the notebook instead.
-        with contextlib.suppress(Exception):
-            return nbformat.read(cached, as_version=4)
-    from .cache import atomic_write_bytes
-    from .execute import execute_notebook
+    with contextlib.suppress(Exception):
+        return nbformat.read(path, as_version=4)
+    return None
 
-    started = time.perf_counter()
-    nb = execute_notebook(
-        Path(task.path),
-        shown_as=task.shown_as,
-        parameters=task.parameters,
-        parameters_cell=task.parameters_cell,
-        cwd=Path(task.notebook_dir),
-        kernel_name=task.kernel_name,
-    )
-    result.execute_seconds = time.perf_counter() - started
-    result.executed = True
-    atomic_write_bytes(cached, nbformat.writes(nb).encode("utf-8"))
-    return nb
+
+_MODEL_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def normalized_json(nb: Any) -> str:
+    """The executed notebook as JSON with its widgets' random model ids numbered in order.
+
+    Two executions that show the same things give the same text, so a re-execution that
+    changed nothing visible leaves every handout in place (see the render keys).
+    """
+    import nbformat
+
+    text = nbformat.writes(nb)
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    ids = set(state.get("state", {}))
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if isinstance(view, dict) and isinstance(view.get("model_id"), str):
+                ids.add(view["model_id"])
+    if not ids:
+        return text
+    numbers: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if found not in ids:
+            return found
+        return numbers.setdefault(found, f"widget-model-{len(numbers) + 1}")
+
+    return _MODEL_ID.sub(number, text)
 
 
 def _render(nb: Any, task: NotebookTask, job: RenderJob) -> str:
