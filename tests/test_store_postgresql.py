@@ -218,3 +218,63 @@ def test_the_report_back_reads_a_postgresql_store(postgresql_store):
         save(store)
     report = load_report_data("w", store_path=postgresql_store)
     assert [r.group for r in report.records] == ["Group A"]
+
+
+# --------------------------------------------------------------------------- every reader
+
+
+def test_simulate_observations_console_grid_and_export_on_postgresql(postgresql_store, capsys):
+    """What a hub's facilitator uses, on the database: the simulator (the same saving path
+    as the widgets), observers' notes, the console's grid and the export."""
+    import csv
+    import io
+
+    from datasharing_workshop.plenary.observations import save_observation
+    from datasharing_workshop.reportback.simulate import simulate_workshop
+    from datasharing_workshop.room.progress import columns, grid
+    from datasharing_workshop.room.settings import GroupLink, RoomSettings
+
+    room = RoomSettings(
+        workshop_id="hub-day",
+        title="Hub day",
+        date="2026-11-05",
+        host_agency="OPM",
+        jurisdiction="ct",
+        scenario_set="standard",
+        groups=(GroupLink("Group A", "group-a"), GroupLink("Group B", "group-b")),
+        store_path=postgresql_store,
+        folder="unused",
+    )
+    cols = columns(room, [("classify_data", "Classify")])
+    empty = grid(room, cols)  # an empty database reads as "nothing checked", untouched
+    assert all(cell["checked"] == 0 for row in empty["rows"] for cell in row["cells"])
+    assert resolve_store_path(postgresql_store).exists() is False
+
+    sim = simulate_workshop(postgresql_store, "hub-day", groups=2, seed=7)
+    assert sim.answers > 0
+    with AnswerStore(postgresql_store) as store:
+        save_observation(
+            store,
+            workshop="hub-day",
+            author_role="observer",
+            playbook_section="",
+            severity="low",
+            group="Group A",
+            worked="Quiet table, good questions.",
+        )
+        saved = store.count_answers("hub-day")
+        notes = store.observations("hub-day")
+    assert saved == sim.answers
+    assert notes[-1].worked == "Quiet table, good questions."
+
+    full = grid(room, cols)
+    scenarios = len(cols[0].scenarios)
+    assert [cell["checked"] for row in full["rows"] for cell in row["cells"]] == [
+        scenarios,
+        scenarios,
+    ]
+
+    assert main(["answers", "export", "--format", "csv", "--store", postgresql_store]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == saved
+    assert {r["group"] for r in rows} == {"Group A", "Group B"}
