@@ -46,7 +46,7 @@ def test_advise_transfer_text(capsys):
     )
     assert code == 0
     assert "The best choice here is Secure file transport (SFT) service, with an approved" in out
-    assert "the file is over 5 GB" in out
+    assert "before uploading a file over 5 GB" in out
     assert "[REFUSED] E-mail from a ct.gov" in out
 
 

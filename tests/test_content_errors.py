@@ -44,8 +44,8 @@ CASES = [
     (
         "missing_source",
         "ct/roles.yaml",
-        "    source: data-roles\n  - id: data_owner",
-        "  - id: data_owner",
+        "    source: data-roles\n    basis: playbook\n  - id: data_owner",
+        "    basis: playbook\n  - id: data_owner",
         r"ct/roles\.yaml:\d+: roles\[0\]\.source: this field is required but missing",
     ),
     (
@@ -125,8 +125,8 @@ CASES = [
     (
         "bad_condition_value",
         "ct/agreements.yaml",
-        "when: {data_public: false, frequency: one_off}",
-        "when: {data_public: false, frequency: once}",
+        "when: {data_public: false, frequency: one_off, requester",
+        "when: {data_public: false, frequency: once, requester",
         r"ct/agreements\.yaml:\d+: agreements\[2\]\.fits\[0\]\.when\.frequency: unknown value "
         r"'once'; expected one of: one_off, ongoing",
     ),
@@ -162,8 +162,8 @@ CASES = [
     (
         "bad_step_placeholder",
         "ct/channels.yaml",
-        "the file is over\n      {threshold}.",
-        "the file is over\n      {limit}.",
+        "a file over {threshold}.",
+        "a file over {limit}.",
         r"ct/channels\.yaml:\d+: steps\[3\]\.text: unknown placeholder \{limit\}",
     ),
     (
@@ -326,8 +326,8 @@ SCENARIO_CASES = {
     r"answer\[0\]: 'town' is not one of this field's options \(keep, county, drop\)",
     "deidentify_data_outside_folder": r"deidentify\.yaml:\d+: scenarios\[0\]\.data: expected the "
     r"name of a CSV file in exercises/data, such as people\.csv, not '\.\./ct/agreements\.csv'",
-    "deidentify_nobody_matches": r"deidentify\.yaml:\d+: scenarios\[0\]\.only\.programme: no one "
-    r"in people\.csv has programme 'Knitting club'",
+    "deidentify_nobody_matches": r"deidentify\.yaml:\d+: scenarios\[0\]\.only\.program: no one "
+    r"in people\.csv has program 'Knitting club'",
 }
 
 

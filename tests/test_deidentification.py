@@ -36,7 +36,7 @@ from datasharing_workshop.rules.deidentification import (
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "exercises" / "data"
 AS_OF = date(2024, 7, 1)
-FIELDS = ["id", "name", "birth_date", "sex", "zip", "programme", "outcome"]
+FIELDS = ["id", "name", "birth_date", "sex", "zip", "program", "outcome"]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_the_people_are_invented_and_consistent_with_places(people):
         "zip",
         "town",
         "county",
-        "programme",
+        "program",
         "outcome",
     )
     assert len(set(people.columns["id"])) == 5000
@@ -146,11 +146,11 @@ def test_option_problems_are_found(people):
 
 
 def test_counts_add_up_and_follow_the_choices(people):
-    tab = everything(people, only={"programme": "Job training"})
+    tab = everything(people, only={"program": "Job training"})
     counted = tab.table({"zip": "county", "outcome": KEEP})
     table = counted.table
     assert counted.row_fields == ("zip",)
-    assert table.grand_total == tab.people == people.columns["programme"].count("Job training")
+    assert table.grand_total == tab.people == people.columns["program"].count("Job training")
     assert table.row_labels == ("Harbor County", "Lakes County", "Ridge County", "Valley County")
     assert table.column_labels == ("Goal reached", "Left early", "Still enrolled")
     expected = Counter(
@@ -158,7 +158,7 @@ def test_counts_add_up_and_follow_the_choices(people):
         for z, o, p in zip(
             people.columns["zip"],
             people.columns["outcome"],
-            people.columns["programme"],
+            people.columns["program"],
             strict=True,
         )
         if p == "Job training"

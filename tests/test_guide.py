@@ -223,8 +223,8 @@ def test_tour_steps_name_sessions_that_have_guide_pages():
     pages = {p.stem for p in guide_pages()}
     for stop in load_tour("ct").stops:
         for step in stop.steps:
-            if step.practised_in:
-                assert step.practised_in in pages
+            if step.practiced_in:
+                assert step.practiced_in in pages
 
 
 # --------------------------------------------------------------------------- handouts

@@ -369,7 +369,9 @@ def test_feedback_has_one_section_per_playbook_section_in_playbook_order(store, 
 def test_each_note_is_an_issue_ready_to_paste(store):
     add_notes(store)
     md = load_report(W, store_path=store.path).feedback().markdown
-    block = md.split("## Transferring Data › Choose the right method › Non-public data")[1]
+    block = md.split(
+        "## Transferring Data › Choose the right method for transferring data › Non-public data"
+    )[1]
     titles = re.findall(r"^### (.*)$", block, flags=re.M)
     assert titles[0] == "Workshop feedback: Non-public data: Fix non-public-channels"
     assert block.index("**Severity:** high") < block.index(

@@ -5,14 +5,20 @@ from datasharing_workshop.rules import review_request
 
 GOOD = {
     "requester": "Pat Example, Office of Example Studies, pat@example.org",
-    "purpose": "Find out how enrolment in the example programme changed between towns over time.",
-    "use": "Compare yearly enrolment counts by town to plan outreach with the partner agency.",
+    "purpose": "Find out how enrollment in the example program changed between towns over time.",
+    "use": "Compare yearly enrollment counts by town to plan outreach with the partner agency.",
     "access": "Two named analysts in our research unit.",
-    "data": "Enrolment counts by town and year (aggregate, no names) for fiscal years 2019 to 2023.",
+    "data": "Enrollment counts by town and year (aggregate, no names) for fiscal years 2019 to 2023.",
     "methods": "Counts by town and year with a simple trend comparison.",
     "reporting": "A short internal report for both agencies, not published.",
     "frequency": "Once.",
     "retention": "Kept 12 months, then deleted and a destruction certificate sent to the owner.",
+    # What chapter 1 asks requesters to explain (Preparing a Successful Data Request ›
+    # Explain your objective and the details of your plan clearly).
+    "bias": "Towns without a local office are underrepresented; we will report them apart.",
+    "safeguards": "On our encrypted drive, opened only by the two analysts, with no names.",
+    "timeline": "Results by June 2025.",
+    "communication": "A monthly call with the data owner and a short note on how we used it.",
 }
 
 
@@ -62,13 +68,13 @@ def test_keeping_data_indefinitely_is_vague(ct):
 
 
 def test_too_short_answer(ct):
-    review = review_request(ct, {**GOOD, "purpose": "Research on enrolment"})
+    review = review_request(ct, {**GOOD, "purpose": "Research on enrollment"})
     assert kinds(review) == {"purpose": "too_short"}
     assert "at least 8 words" in review.issues[0].text
 
 
 def test_vague_phrase_matches_whole_words_only(ct):
-    text = "Enrolment counts for small fields of study, for school years 2019 to 2022"
+    text = "Enrollment counts by town for small fields of study, for school years 2019 to 2022"
     assert review_request(ct, {**GOOD, "data": text}).complete
 
 

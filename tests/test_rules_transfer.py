@@ -55,7 +55,7 @@ def test_phi_by_email_is_refused_as_not_secure_whatever_the_size(ct, size):
 def test_every_reason_is_listed_not_only_the_first(ct):
     verdict = advise(ct, ["phi"], "3GB", "agency").verdict("email")
     texts = " ".join(r.text for r in verdict.reasons)
-    assert "only for public data" in texts and "over the 35 MB limit" in texts
+    assert "only for public data" in texts and "over the 20 MB limit" in texts
 
 
 def test_40mb_open_data_by_email_is_refused_for_size_and_onedrive_is_allowed(ct):
@@ -63,18 +63,20 @@ def test_40mb_open_data_by_email_is_refused_for_size_and_onedrive_is_allowed(ct)
     email = advice.verdict("email")
     assert not email.allowed
     assert [r.text for r in email.reasons] == [
-        "40 MB is over the 35 MB limit of E-mail (between state mailboxes)."
+        "The playbook says: 40 MB is over the 20 MB limit of E-mail (any recipient's mailbox "
+        "may refuse more than 20 MB; up to 35 MB works only if both mailboxes allow it)."
     ]
     assert advice.verdict("onedrive").allowed
     assert advice.best.channel.id == "onedrive"
     assert step_ids(advice.best) == []  # public data: no zip-and-encrypt
 
 
-def test_email_to_an_outside_partner_uses_the_20mb_limit(ct):
-    advice = advise(ct, ["public"], "25MB", "partner")
-    assert not advice.verdict("email").allowed
-    assert "20 MB" in advice.verdict("email").reasons[0].text
-    assert advise(ct, ["public"], "25MB", "agency").verdict("email").allowed
+def test_email_uses_the_20mb_limit_for_every_recipient(ct):
+    # Transferring Data › Open and public data: any recipient may be capped at 20 MB.
+    for recipient in ("partner", "agency", "public"):
+        advice = advise(ct, ["public"], "25MB", recipient)
+        assert not advice.verdict("email").allowed
+        assert "20 MB" in advice.verdict("email").reasons[0].text
 
 
 def test_small_phi_goes_by_the_web_client_first(ct):

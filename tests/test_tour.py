@@ -35,7 +35,7 @@ def test_roles_come_from_roles_yaml(ct):
 
 def test_the_path_names_the_breakout_that_practises_each_step():
     html = load_tour("ct").stop("path").html
-    assert "Practised in: Breakout 1: What kind of data is this?</em>" in html
+    assert "Practiced in: Breakout 1: What kind of data is this?</em>" in html
     assert "<h3>" not in html
     assert (
         "<h3>From a request to a transfer</h3>"
@@ -76,16 +76,35 @@ def test_a_tour_citing_an_unknown_section_is_refused_with_its_line(content):
 def test_a_tour_naming_a_missing_notebook_is_refused(content):
     path = content / "ct" / "tour.yaml"
     path.write_text(
-        path.read_text().replace("practised_in: 03_classify_data", "practised_in: 03_sorting")
+        path.read_text().replace("practiced_in: 03_classify_data", "practiced_in: 03_sorting")
     )
     with pytest.raises(ContentError, match="unknown notebook '03_sorting'"):
         load_tour("ct")
 
 
 def test_wrap_up_content():
-    assert "A dataset is as sensitive as its most sensitive column" in wrap_up.takeaways("ct").text
+    assert "this workshop's rule of thumb" in wrap_up.takeaways("ct").text
     steps = wrap_up.next_steps("ct").html
     assert "https://github.com/CTOpenData/data-sharing-playbook/issues" in steps
     assert "Find your agency data officer" in steps
     assert wrap_up.reflection().html.count("<li>") == 3
     assert "Thank you" in wrap_up.closing().text
+
+
+def test_the_glossary_defines_every_newcomer_term_and_says_whose_words():
+    glossary = load_tour("ct").glossary()
+    terms = {t.term.split(" (")[0] for t in load_tour("ct").glossary_items}
+    for needed in (
+        "SFT liaison",
+        "Delegated admin",
+        "Governing rule",
+        "Minimum cell size",
+        "Parameters",
+        "PII",
+        "Quasi-identifier",
+        "E-MOU",
+    ):
+        assert needed in terms, needed
+    assert "The workshop's own explanation" in glossary.html
+    assert "Playbook: " in glossary.html
+    assert "- Minimum cell size: " in glossary.text

@@ -55,7 +55,7 @@ def test_the_standard_set_covers_the_playbook_cases():
     assert {s.difficulty for s in SCENARIOS} == {"easy", "medium", "tricky"}
     answers = [set(advice(s).ids) for s in SCENARIOS]
     assert {"none_open_data"} in answers  # when none is needed
-    assert {"emou", "dsa", "dua"} in answers  # agreements that work together
+    assert {"emou", "dsa"} in answers  # agreements that work together (P20 WIN)
     assert any("baa" in a for a in answers)  # a contractor handling PHI
     assert any(advice(s).consider for s in SCENARIOS)  # publishing instead
     assert {a for ids in answers for a in ids} >= {"mou", "dua", "dsa", "emou", "baa", "sow", "nda"}
@@ -148,12 +148,12 @@ def test_each_miss_and_each_needless_pick_is_explained(sc, store_file):
 
 
 def test_public_data_needs_no_agreement_and_extra_ones_are_called_needless():
-    box = make("licence-counts-for-a-reporter")
+    box = make("license-counts-for-a-reporter")
     tick(box, ["none_open_data", "nda"])
     box.check_button.click()
     text = box.last_evaluation.feedback.text()
     assert (
-        "✔ Right · No agreement needed, publish as open data: The data is public, and public "
+        "✔ Right · No agreement needed, publish as open data: The playbook says: The data is public, and public "
         "data can be shared without any agreement."
     ) in text
     nda = next(ln for ln in text.splitlines() if ln.startswith("✘ Not needed here · NDA:"))
@@ -171,7 +171,9 @@ def test_no_agreement_for_personal_data_is_refused():
         "✘ Not needed here · No agreement needed, publish as open data: This data is personal "
         "(identifies people), so sharing it does need an agreement."
     ) in text
-    assert "✘ Missed · MOU: The transfers repeat with the same parameters" in text
+    assert (
+        "✘ Missed · MOU: The playbook says: The transfers repeat with the same parameters" in text
+    )
 
 
 def test_publishing_counts_is_worth_considering_either_way():
@@ -192,12 +194,15 @@ def test_publishing_counts_is_worth_considering_either_way():
 
 def test_agreements_that_work_together_are_named_even_when_one_is_missed():
     box = make("five-agency-partnership")
-    tick(box, ["emou", "dsa"])
+    tick(box, ["emou"])
     box.check_button.click()
     text = box.last_evaluation.feedback.text()
-    assert "ℹ Note · Together: E-MOU, DSA and DUA / DUL usually work together" in text
-    assert "✘ Missed · DUA / DUL: Under a multi-agency framework" in text
-    assert box.last_evaluation.score == pytest.approx(7 / 8)
+    assert (
+        "ℹ Note · Together: The playbook says: E-MOU, DSA and DUA / DUL usually work together"
+    ) in text
+    assert "✘ Missed · DSA: The playbook says: There will be many transfers" in text
+    assert "ℹ Worth considering · DUA / DUL: A rule of thumb for this workshop" in text
+    assert box.last_evaluation.score == pytest.approx(6 / 7, abs=1e-4)
 
 
 def test_nothing_ticked():

@@ -47,9 +47,13 @@ def section_title(section_id: str) -> str:
 
 def field_sentence(name: str, category_id: str) -> str:
     cat = CT.categories[category_id]
+    lead = CT.message("basis_" + cat.basis)
     if cat.combination is not None:
-        return CT.message("field_quasi", field=name, category=cat.name, definition=cat.definition)
-    return CT.message("field_level", field=name, category=cat.name, level=CT.level(cat.level).label)
+        text = CT.message("field_quasi", field=name, category=cat.name, definition=cat.definition)
+    else:
+        level = CT.level(cat.level).label
+        text = CT.message("field_level", field=name, category=cat.name, level=level)
+    return f"{lead} {text}"
 
 
 def test_the_standard_set_covers_easy_to_tricky():
@@ -152,11 +156,11 @@ def test_the_wider_category_is_nearly_right():
     scenario = next(s for s in SCENARIOS if s.id == "school-attendance")
     box = make(scenario.id)
     answer_key(box, scenario)
-    box.category_dropdowns["pupil_name"].value = "pii"
+    box.category_dropdowns["student_name"].value = "pii"
     box.check_button.click()
     evaluation = box.last_evaluation
-    assert evaluation.marks["pupil_name"] == "nearly"
-    assert "◐ Nearly" in box.field_marks["pupil_name"].value
+    assert evaluation.marks["student_name"] == "nearly"
+    assert "◐ Nearly" in box.field_marks["student_name"].value
     assert evaluation.correct is False
     assert evaluation.score == pytest.approx(
         (len(scenario.dataset.fields) - 0.25) / len(scenario.dataset.fields), abs=1e-4
@@ -171,11 +175,15 @@ def test_quasi_identifiers_are_pointed_out_together():
         box.rule_dropdowns[f.name].value = "none"
     box.check_button.click()
     text = box.last_evaluation.feedback.text()
-    together = CT.message(
-        "quasi_together",
-        fields="birth_date, home_zip and sex",
-        count=3,
-        category=CT.categories["pii"].name,
+    together = (
+        CT.message("basis_kit")
+        + " "
+        + CT.message(
+            "quasi_together",
+            fields="home_zip and sex",
+            count=2,
+            category=CT.categories["pii"].name,
+        )
     )
     assert f"ℹ Note · Together: {together}" in text
     assert section_title("aggregating-data") in text
@@ -197,7 +205,7 @@ def test_unanswered_fields_are_not_yet():
 
 
 def test_re_running_shows_saved_answers_and_saved_feedback(store_file):
-    scenario = next(s for s in SCENARIOS if s.id == "licence-fee-payments")
+    scenario = next(s for s in SCENARIOS if s.id == "license-fee-payments")
     box = make(scenario.id)
     answer_key(box, scenario)
     box.category_dropdowns["card_number"].value = "pii"

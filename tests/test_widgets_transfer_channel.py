@@ -80,7 +80,7 @@ def test_the_best_channel_and_its_steps_are_right_and_saved(scenario, store_file
     assert CT.message("channel_best", channel=channel.name) in text
     transfer, _ = advice_for(scenario)
     for step in steps_before_sending(CT, transfer, best):
-        assert f"✔ Right · Step: {step.text}" in text
+        assert f"✔ Right · Step: {step.reason.text}" in text
     assert "✘" not in text
     assert "✔ Allowed" in box.channel_mark.value
 
@@ -113,9 +113,10 @@ def test_a_refused_channel_gives_every_reason_and_the_best_choice(scenario, stor
         assert reason.section_title in line
         assert html.escape(reason.section_title) in box.feedback.value
         assert f'href="{reason.url}"' in box.feedback.value
-    assert f"ℹ Best choice: {CT.message('channel_best', channel=advice.best.channel.name)}" in text
+    best = CT.message("channel_best", channel=advice.best.channel.name)
+    assert f"ℹ Best choice: {CT.message('basis_kit')} {best}" in text
     for step in advice.best.steps:  # steps judged for the best channel, all missed
-        assert f"✘ Missed step · Step: {step.text}" in text
+        assert f"✘ Missed step · Step: {step.reason.text}" in text
 
     (row,) = AnswerStore(store_file).answers()
     assert row.correct is False
@@ -132,7 +133,7 @@ def test_over_the_web_client_limit_says_so_and_names_the_approved_client():
     box.check_button.click()
     text = box.last_evaluation.feedback.text()
     assert "3 GB is over the 1.5 GB limit of SFTP web client" in text
-    assert "use an approved client such as FileZilla or WinSCP above it" in text
+    assert "above it, use an approved client such as FileZilla or WinSCP" in text
     assert CT.message("channel_best", channel=CT.channels["sftp_client"].name) in text
 
 
@@ -146,20 +147,21 @@ def test_three_gigabytes_need_no_it_notice_but_the_60_day_purge_is_said():
     notice = transfer_channel.step_label(CT, "notify_it", best)
     assert f"✘ Not needed here · Step: {notice}" in text
     assert (
-        "✔ Right · Step: Tell the recipient to download the files soon: the service deletes "
-        "them after 60 days." in text
+        "✔ Right · Step: The playbook says: Ask the recipient to download the files soon: the "
+        "service removes files after 60 days of inactivity." in text
     )
     assert box.last_evaluation.correct is False
 
 
 def test_six_gigabytes_mean_telling_it_and_a_missed_step_says_so():
-    box = make("licence-records-6gb")
+    box = make("license-records-6gb")
     choose(box, "sftp_client", ["setup", "zip_encrypt", "download_in_time"])
     box.check_button.click()
     text = box.last_evaluation.feedback.text()
     assert (
-        "✘ Missed step · Step: Tell your IT department (or delegated admin) before "
-        "uploading: the file is over 5 GB."
+        "✘ Missed step · Step: The playbook says: Tell your IT department (or the delegated "
+        "admin, the person given administrator rights to the service at your agency) before "
+        "uploading a file over 5 GB."
     ) in text
     assert CT.section("non-public-channels").title in text
     assert box.last_evaluation.score == pytest.approx(5 / 6, abs=1e-4)
@@ -170,7 +172,8 @@ def test_forty_megabytes_are_too_big_for_e_mail():
     choose(box, "email")
     box.check_button.click()
     text = box.last_evaluation.feedback.text()
-    assert "40 MB is over the 35 MB limit of E-mail (between state mailboxes)." in text
+    assert "40 MB is over the 20 MB limit of E-mail" in text
+    assert "up to 35 MB works only if both mailboxes allow it" in text
     assert CT.message("channel_best", channel=CT.channels["onedrive"].name) in text
 
 
@@ -187,7 +190,7 @@ def test_small_confidential_file_by_e_mail_is_refused_for_not_being_public():
         categories="Confidential",
     )
     assert refused in text
-    assert "Data that is not public must travel by a secure channel." in text
+    assert "Data that is not open to the public should travel by a secure channel." in text
 
 
 def test_public_data_needs_no_zipping():
@@ -206,7 +209,8 @@ def test_deidentifiable_request_asks_to_remove_identifying_fields_first():
     box = make("survey-to-university")
     choose(box, best, steps[1:])
     box.check_button.click()
-    assert f"✘ Missed step · Step: {CT.steps['deidentify'].text}" in (
+    lead = CT.message("basis_playbook")
+    assert f"✘ Missed step · Step: {lead} {CT.steps['deidentify'].text}" in (
         box.last_evaluation.feedback.text()
     )
 
@@ -233,12 +237,12 @@ def test_dataset_scenarios_list_the_fields_of_the_breakout_1_dataset():
 
 
 def test_re_running_shows_saved_channel_steps_and_feedback(store_file):
-    box = make("licence-records-6gb")
+    box = make("license-records-6gb")
     choose(box, "sftp_client", ["zip_encrypt", "notify_it"])
     box.check_button.click()
     saved_text = box.last_evaluation.feedback.text()
 
-    again = make("licence-records-6gb")
+    again = make("license-records-6gb")
     assert again.saved is not None and again.saved.feedback == saved_text
     assert again.channel_choice.value == "sftp_client"
     assert {s for s, c in again.step_checkboxes.items() if c.value} == {"zip_encrypt", "notify_it"}
@@ -371,7 +375,7 @@ def test_guide_lists_every_channel_with_its_limits():
     guide = transfer_channel.guide().data
     for channel in CT.channels.values():
         assert html.escape(channel.name) in guide
-    assert "Files are deleted after 60 days." in guide
+    assert "Files are removed after 60 days of inactivity." in guide
     assert "Tell IT before sending more than 5 GB." in guide
 
 

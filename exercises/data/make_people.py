@@ -13,7 +13,7 @@ is used to draw values, because its sequence for a given seed is the same on eve
 Python version (methods such as ``randrange`` have changed between versions).
 
 The shape is chosen for teaching: a few big towns and several very small ones, a small
-third sex category, and five programmes with different age ranges, so that detailed
+third sex category, and five programs with different age ranges, so that detailed
 tables have many small counts and coarser ones have few.
 """
 
@@ -49,8 +49,8 @@ ZIP_WEIGHTS = {
     "06981": 240, "06982": 75, "06983": 20, "06984": 12,
 }  # fmt: skip
 
-#: Programme -> (share of people, youngest age, oldest age).
-PROGRAMMES = {
+#: Program -> (share of people, youngest age, oldest age).
+PROGRAMS = {
     "Job training": (0.26, 18, 64),
     "Food assistance": (0.30, 0, 90),
     "Home heating help": (0.18, 25, 95),
@@ -59,7 +59,7 @@ PROGRAMMES = {
 }
 SEXES = [("F", 0.505), ("M", 0.485), ("X", 0.010)]
 OUTCOMES = ["Goal reached", "Still enrolled", "Left early"]
-FIELDS = ["id", "name", "birth_date", "sex", "zip", "town", "county", "programme", "outcome"]
+FIELDS = ["id", "name", "birth_date", "sex", "zip", "town", "county", "program", "outcome"]
 
 
 def pick(rng: Random, weighted: list[tuple[str, float]]) -> str:
@@ -84,10 +84,10 @@ def birth_date(rng: Random, youngest: int, oldest: int) -> date:
     return AS_OF - timedelta(days=max(age_days, 1))
 
 
-def outcome(rng: Random, programme: str, age: int, county: str) -> str:
+def outcome(rng: Random, program: str, age: int, county: str) -> str:
     # Invented tendencies, so that the counts say something: older people finish less
     # often in job training, and one county's services keep people enrolled longer.
-    reached = 0.5 - (0.15 if programme == "Job training" and age >= 50 else 0.0)
+    reached = 0.5 - (0.15 if program == "Job training" and age >= 50 else 0.0)
     enrolled = 0.3 + (0.15 if county == "Lakes County" else 0.0)
     return pick(rng, [("Goal reached", reached), ("Still enrolled", enrolled), ("Left early", 0.2)])
 
@@ -96,13 +96,13 @@ def make_people(places: dict[str, tuple[str, str]], seed: int = SEED, count: int
     """The rows of people.csv, as dicts in :data:`FIELDS` order."""
     rng = Random(seed)
     zips = [(z, float(w)) for z, w in ZIP_WEIGHTS.items()]
-    programmes = [(name, share) for name, (share, _, _) in PROGRAMMES.items()]
+    programs = [(name, share) for name, (share, _, _) in PROGRAMS.items()]
     rows = []
     for number in range(1, count + 1):
         zip_code = pick(rng, zips)
         town, county = places[zip_code]
-        programme = pick(rng, programmes)
-        _, youngest, oldest = PROGRAMMES[programme]
+        program = pick(rng, programs)
+        _, youngest, oldest = PROGRAMS[program]
         born = birth_date(rng, youngest, oldest)
         age = (AS_OF - born).days // 365
         first = FIRST_NAMES[int(rng.random() * len(FIRST_NAMES))]
@@ -116,8 +116,8 @@ def make_people(places: dict[str, tuple[str, str]], seed: int = SEED, count: int
                 "zip": zip_code,
                 "town": town,
                 "county": county,
-                "programme": programme,
-                "outcome": outcome(rng, programme, age, county),
+                "program": program,
+                "outcome": outcome(rng, program, age, county),
             }
         )
     return rows

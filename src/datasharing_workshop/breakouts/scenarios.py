@@ -51,6 +51,9 @@ class DatasetField(Entry):
     description: Text
     samples: list[Annotated[str, Field(min_length=1)]] = Field(min_length=2, max_length=3)
     category: Id = Field(description="answer key: the field's category id")
+    also_right: list[Id] = Field(
+        [], description="other category ids accepted as right (the playbook allows both)"
+    )
     rule: Id | None = Field(None, description="answer key: governing rule id, or none")
     explanation: str = Field("", description="why, shown when a group gets it wrong")
 
@@ -128,7 +131,7 @@ class SituationSpec(Entry):
     parameters: Literal["fixed", "varying"] = Field(
         "fixed", description="for ongoing shares: the same transfer each time, or varying"
     )
-    parties: int = Field(2, ge=1, description="agencies or organisations taking part, in all")
+    parties: int = Field(2, ge=1, description="agencies or organizations taking part, in all")
     contractor_handles_phi: bool = Field(
         False, description="a contractor will create, receive or keep health data for the owner"
     )
@@ -158,7 +161,7 @@ IssueKind = Literal["missing", "too_short", "vague", "must_mention"]
 
 
 class RequestContext(Entry):
-    requester: Text = Field(description="who is asking: an invented person and organisation")
+    requester: Text = Field(description="who is asking: an invented person and organization")
     data_owner: Text = Field(description="the agency (or unit) that holds the data")
     wants: Text = Field(description="what the requester wants to find out, in their words")
     holds: list[Text] = Field([], description="what the owner's data holds, field by field")
@@ -201,7 +204,7 @@ class DeidentifyScenario(ScenarioBase):
     as_of: date = Field(description="the day the extract was taken; ages are worked out on it")
     question: Text = Field(description="what the recipient wants to find out")
     only: dict[str, str] = Field(
-        {}, description="column -> value: count only these people (for example one programme)"
+        {}, description="column -> value: count only these people (for example one program)"
     )
     columns: str = Field(description="the field across the top of the table of counts")
     fields: list[DeidentifyField] = Field(min_length=2)
@@ -258,6 +261,8 @@ def _check_classify(cat: Catalogue, sc: ClassifyScenario, where: _Where) -> None
             where.add((*loc, "name"), f"duplicate field name '{f.name}'")
         names.add(f.name)
         ok = where.ref((*loc, "category"), f.category, cat.categories, "category")
+        for k, other in enumerate(f.also_right):
+            where.ref((*loc, "also_right", k), other, cat.categories, "category")
         if f.rule is not None and where.ref((*loc, "rule"), f.rule, cat.governing_rules, "rule"):
             from ..rules.sensitivity import lineage
 

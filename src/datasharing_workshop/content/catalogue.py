@@ -53,7 +53,7 @@ MESSAGE_PLACEHOLDERS: dict[str, set[str]] = {
     "channel_level_refused": {"channel", "allowed", "level", "categories"},
     "channel_recipient_refused": {"channel", "recipient"},
     "channel_size_refused": {"channel", "size", "limit", "note"},
-    "channel_size_varies": {"channel"},
+    "channel_size_varies": {"channel", "note"},
     "channel_best": {"channel"},
     "steps_checked_for": {"channel"},
     "steps_checked_for_refused": {"channel"},
@@ -86,6 +86,10 @@ MESSAGE_PLACEHOLDERS: dict[str, set[str]] = {
     "deid_totals_hidden": {"count"},
     "deid_zeros": set(),
     "deid_rule": {"rule", "low", "high"},
+    "steps_deidentify_first": set(),
+    "steps_none": set(),
+    "basis_playbook": set(),
+    "basis_kit": set(),
 }
 
 T = TypeVar("T")

@@ -24,6 +24,13 @@ Id = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Source = Annotated[Id, Field(description="id of the playbook section this fact comes from")]
+Basis = Annotated[
+    Literal["playbook", "kit"],
+    Field(
+        description="playbook: the playbook says it (at `source`); kit: a rule of thumb of this "
+        "workshop that the playbook does not state (`source` is the nearest section)"
+    ),
+]
 
 
 class Entry(BaseModel):
@@ -78,6 +85,7 @@ class Level(Entry):
     label: Text
     meaning: Text = Field(description="what this level means for sharing, in plain words")
     source: Source
+    basis: Basis
 
 
 class Combination(Entry):
@@ -96,6 +104,7 @@ class Category(Entry):
         None, description="set for quasi-identifiers: harmless alone, identifying together"
     )
     source: Source
+    basis: Basis
 
 
 class CategoriesFile(Entry):
@@ -113,6 +122,7 @@ class GoverningRule(Entry):
     covers: list[Id] = Field(min_length=1, description="category ids this rule governs")
     summary: Text
     source: Source
+    basis: Basis
 
 
 class GoverningRulesFile(Entry):
@@ -150,6 +160,7 @@ class Recipient(Entry):
     label: Text
     description: Text
     source: Source
+    basis: Basis
 
 
 class SizeLimit(Entry):
@@ -177,6 +188,7 @@ class Channel(Entry):
     preference: int = Field(description="lower is tried first when several channels are allowed")
     notes: str = ""
     source: Source
+    basis: Basis
 
     @field_validator("notify_it_over", mode="before")
     @classmethod
@@ -198,6 +210,7 @@ class Step(Entry):
     text: Text = Field(description="template; may use {channel}, {days}, {threshold}, {setup}")
     applies_when: StepCondition
     source: Source
+    basis: Basis
 
 
 class ChannelsFile(Entry):
@@ -221,6 +234,7 @@ class FitRule(Entry):
     when: dict[str, Condition] = Field(min_length=1, description="situation field -> value(s)")
     reason: Text
     consider_only: bool = Field(False, description="a suggestion, not part of the answer key")
+    basis: Basis
 
 
 class Requester(Entry):
@@ -228,6 +242,7 @@ class Requester(Entry):
     label: Text
     recipient: Id = Field(description="the recipient kind (channels.yaml) this requester is")
     source: Source
+    basis: Basis
 
 
 class Agreement(Entry):
@@ -244,6 +259,7 @@ class WorksTogether(Entry):
     agreements: list[Id] = Field(min_length=2)
     explanation: Text
     source: Source
+    basis: Basis
 
 
 class AgreementsFile(Entry):
@@ -261,6 +277,7 @@ class Role(Entry):
     does: Text
     ask_them_about: list[Text] = Field(min_length=1)
     source: Source
+    basis: Basis
 
 
 class RolesFile(Entry):
@@ -286,6 +303,7 @@ class RequestQuestion(Entry):
     vague_phrases: list[VaguePhrase] = []
     must_mention: list[MustMention] = []
     source: Source
+    basis: Basis
 
 
 class RequestFormFile(Entry):

@@ -35,7 +35,7 @@ class Situation:
     parameters
         For ongoing shares: ``fixed`` when every transfer is the same, ``varying`` otherwise.
     parties
-        How many agencies or organisations take part (including the data owner).
+        How many agencies or organizations take part (including the data owner).
     contractor_handles_phi
         A contractor or vendor will create, receive or keep health information for the owner.
     needs_identities

@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ..content.catalogue import Catalogue, load_catalogue
-from ..content.models import Entry, Id, Source, Text
+from ..content.models import Basis, Entry, Id, Source, Text
 from ..content.workshop import load_model, unique_ids
 from ..content.yaml_source import YamlDocument, display_path, read_yaml
 from ..errors import ContentError, InputError, Problem
@@ -43,8 +43,8 @@ class PathStep(Entry):
     roles: list[Id] = Field([], description="role ids from roles.yaml involved in this step")
     text: Text
     source: Source
-    practised_in: str | None = Field(
-        None, description="notebook (stem) where the workshop practises this step"
+    practiced_in: str | None = Field(
+        None, description="notebook (stem) where the workshop practices this step"
     )
 
 
@@ -63,9 +63,17 @@ class Takeaway(Entry):
     source: Source
 
 
+class GlossaryTerm(Entry):
+    term: Text
+    meaning: Text = Field(description="what the term means, in plain words for a newcomer")
+    basis: Basis
+    source: Source
+
+
 class TourFile(Entry):
     stops: list[TourStop] = Field(min_length=1)
     takeaways: list[Takeaway] = Field(min_length=1)
+    glossary: list[GlossaryTerm] = Field([], description="words a newcomer meets, A to Z")
 
 
 def tour_path(cat: Catalogue) -> Path:
@@ -106,10 +114,12 @@ def _check_refs(cat: Catalogue, doc: YamlDocument, tour: TourFile) -> list[Probl
             ref((*loc, "steps", k, "source"), step.source, sections, "playbook section")
             for r, role in enumerate(step.roles):
                 ref((*loc, "steps", k, "roles", r), role, cat.roles, "role")
-            if step.practised_in is not None and notebooks is not None:
-                ref((*loc, "steps", k, "practised_in"), step.practised_in, notebooks, "notebook")
+            if step.practiced_in is not None and notebooks is not None:
+                ref((*loc, "steps", k, "practiced_in"), step.practiced_in, notebooks, "notebook")
     for k, item in enumerate(tour.takeaways):
         ref(("takeaways", k, "source"), item.source, sections, "playbook section")
+    for k, term in enumerate(tour.glossary):
+        ref(("glossary", k, "source"), term.source, sections, "playbook section")
     return problems
 
 
@@ -121,6 +131,7 @@ class Tour:
     stops: tuple[TourStop, ...]
     takeaway_items: tuple[Takeaway, ...]
     path: Path
+    glossary_items: tuple[GlossaryTerm, ...] = ()
 
     def _stop(self, stop_id: str) -> TourStop:
         for s in self.stops:
@@ -174,14 +185,14 @@ class Tour:
             agenda = load_agenda()
             items = []
             for number, step in enumerate(stop.steps, 1):
-                practised = ""
-                session = agenda.by_notebook(step.practised_in) if step.practised_in else None
+                practiced = ""
+                session = agenda.by_notebook(step.practiced_in) if step.practiced_in else None
                 if session is not None:
                     stop_mark = "" if session.title[-1:] in ".?!" else "."
-                    practised = f" <em>Practised in: {escape(session.title)}{stop_mark}</em>"
+                    practiced = f" <em>Practiced in: {escape(session.title)}{stop_mark}</em>"
                 items.append(
                     f"<strong>{escape(step.title)}</strong> ({escape(step.who)}). "
-                    f"{escape(step.text)}{practised} "
+                    f"{escape(step.text)}{practiced} "
                     f"<span class='dsw-source'>Playbook: {section_link(cat, step.source)}</span>"
                 )
                 text.append(f"{number}. {step.title} ({step.who}). {step.text}")
@@ -289,6 +300,23 @@ class Tour:
             "\n".join(f"- {t.text}" for t in self.takeaway_items),
         )
 
+    def glossary(self) -> HtmlBlock:
+        """The glossary card: every term a newcomer meets, with whose definition it is."""
+        cat = self.catalogue
+        rows = []
+        for t in self.glossary_items:
+            whose = (
+                f"Playbook: {section_link(cat, t.source)}"
+                if t.basis == "playbook"
+                else f"The workshop's own explanation; see {section_link(cat, t.source)}"
+            )
+            rows.append(
+                f"<dt><strong>{escape(t.term)}</strong></dt><dd>{escape(t.meaning)} "
+                f"<span class='dsw-source'>{whose}</span></dd>"
+            )
+        html = "<dl class='dsw-glossary'>" + "".join(rows) + "</dl>"
+        return HtmlBlock(html, "\n".join(f"- {t.term}: {t.meaning}" for t in self.glossary_items))
+
 
 def load_tour(jurisdiction: str = "ct") -> Tour:
     """Load and check the tour of ``jurisdiction``.
@@ -316,4 +344,4 @@ def load_tour(jurisdiction: str = "ct") -> Tour:
     problems = _check_refs(cat, read_yaml(path), data)
     if problems:
         raise ContentError(problems)
-    return Tour(cat, tuple(data.stops), tuple(data.takeaways), path)
+    return Tour(cat, tuple(data.stops), tuple(data.takeaways), path, tuple(data.glossary))

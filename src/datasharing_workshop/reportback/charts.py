@@ -388,7 +388,7 @@ def _draw_channels(choices: list[ChannelCount]) -> Chart | HtmlBlock:
     )
     alt = f"Bar chart of the transfer channels the groups chose: {described}."
     caption = (
-        "White: the channel the rules pick first for that file. Dotted grey: another channel "
-        "that may carry it. Crossed dark grey: a channel that may not carry it."
+        "White: the channel the rules pick first for that file. Dotted gray: another channel "
+        "that may carry it. Crossed dark gray: a channel that may not carry it."
     )
     return Chart(png, alt, caption, width, height_px)

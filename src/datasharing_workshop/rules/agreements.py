@@ -81,9 +81,13 @@ def advise_agreements(catalogue: Catalogue, situation: Situation) -> AgreementAd
     for agreement in catalogue.agreements.values():
         hits = [f for f in agreement.fits if _matches(situation, f.when)]
         required = [
-            reason(catalogue, f.reason, agreement.source) for f in hits if not f.consider_only
+            reason(catalogue, f.reason, agreement.source, f.basis)
+            for f in hits
+            if not f.consider_only
         ]
-        optional = [reason(catalogue, f.reason, agreement.source) for f in hits if f.consider_only]
+        optional = [
+            reason(catalogue, f.reason, agreement.source, f.basis) for f in hits if f.consider_only
+        ]
         if required:
             needed.append(AgreementFit(agreement, tuple(required)))
         elif optional:
@@ -108,6 +112,7 @@ def advise_agreements(catalogue: Catalogue, situation: Situation) -> AgreementAd
                         "agreement_works_together", agreements=names, explanation=group.explanation
                     ),
                     group.source,
+                    group.basis,
                 )
             )
     return AgreementAdvice(situation, tuple(needed), tuple(consider), tuple(together))

@@ -100,6 +100,7 @@ def dataset_sensitivity(
                     category=target.name,
                 ),
                 quasi_source,
+                "kit",
             )
         )
         rank = ranks.index(target.level)
@@ -112,6 +113,8 @@ def dataset_sensitivity(
             catalogue,
             catalogue.message("dataset_level", level=level.label, meaning=level.meaning),
             level.source,
+            # Ordered levels and "as sensitive as its most sensitive field" are the kit's.
+            "kit",
         ),
     )
     unique = tuple(dict.fromkeys(present))

@@ -156,6 +156,7 @@ def check_channel(
                     categories=join_words(names),
                 ),
                 chan.source,
+                "playbook",
             )
         )
     if transfer.recipient not in chan.recipients:
@@ -166,6 +167,7 @@ def check_channel(
                     "channel_recipient_refused", channel=chan.short, recipient=recipient.label
                 ),
                 chan.source,
+                "kit",
             )
         )
     limit = _limit_for(chan, transfer.recipient)
@@ -183,14 +185,20 @@ def check_channel(
                         note=note,
                     ),
                     chan.source,
+                    chan.basis,
                 )
             )
         elif limit.max_size.kind == "varies":
             warnings.append(
                 reason(
                     catalogue,
-                    catalogue.message("channel_size_varies", channel=chan.short),
+                    catalogue.message(
+                        "channel_size_varies",
+                        channel=chan.short,
+                        note=limit.note or "ask your IT department whether it can take this file",
+                    ),
                     chan.source,
+                    chan.basis,
                 )
             )
     allowed = not refusals
@@ -236,7 +244,7 @@ def steps_before_sending(
         StepAdvice(
             step.id,
             step.text.format(**values),
-            reason(catalogue, step.text.format(**values), step.source),
+            reason(catalogue, step.text.format(**values), step.source, step.basis),
         )
         for step in catalogue.steps.values()
         if conditions[step.applies_when]

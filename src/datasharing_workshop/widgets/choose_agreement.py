@@ -240,7 +240,7 @@ def facts_rows(catalogue: Catalogue, situation: Situation, categories: Iterable[
     ]
     if situation.frequency == "ongoing":
         rows.append(("Is every transfer the same?", PARAMETERS[situation.parameters]))
-    rows.append(("Organisations taking part, including yours", str(situation.parties)))
+    rows.append(("Organizations taking part, including yours", str(situation.parties)))
     if situation.requester == "contractor" or situation.contractor_handles_phi:
         rows.append(
             (

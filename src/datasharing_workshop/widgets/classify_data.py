@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from ..breakouts.scenarios import DEFAULT_SET, ClassifyScenario, load_scenarios
 from ..content.catalogue import Catalogue, load_catalogue
+from ..rules.reasons import with_basis
 from ..rules.sensitivity import dataset_sensitivity, lineage
 from ..store import AnswerRecord
 from .common import (
@@ -89,7 +90,7 @@ def check_classification(
         saved[f.name] = {"category": chosen_cat, "rule": chosen_rule}
         key_cat = catalogue.categories[f.category]
         key_rule = f.rule or NO_RULE
-        if chosen_cat == f.category:
+        if chosen_cat == f.category or chosen_cat in f.also_right:
             cat_kind: Kind = "right"
         elif chosen_cat and chosen_cat in lineage(catalogue, f.category)[1:]:
             cat_kind = "nearly"
@@ -166,11 +167,19 @@ def _field_sentence(catalogue: Catalogue, name: str, category: Any) -> str:
     # A quasi-identifier's own level is "public", so the usual "... that makes it public"
     # would contradict the "together they identify" note; its definition says both halves.
     if category.combination is not None:
-        return catalogue.message(
-            "field_quasi", field=name, category=category.name, definition=category.definition
+        return with_basis(
+            catalogue,
+            category.basis,
+            catalogue.message(
+                "field_quasi", field=name, category=category.name, definition=category.definition
+            ),
         )
     level = catalogue.level(category.level)
-    return catalogue.message("field_level", field=name, category=category.name, level=level.label)
+    return with_basis(
+        catalogue,
+        category.basis,
+        catalogue.message("field_level", field=name, category=category.name, level=level.label),
+    )
 
 
 def _rule_sentence(catalogue: Catalogue, rule_id: str | None) -> str:

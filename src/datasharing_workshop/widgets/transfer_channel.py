@@ -32,6 +32,7 @@ from ..breakouts.scenarios import (
 from ..content.catalogue import Catalogue, load_catalogue
 from ..content.models import Channel
 from ..content.sizes import format_size
+from ..rules.reasons import with_basis
 from ..rules.transfer import (
     Transfer,
     advise_transfer,
@@ -127,6 +128,11 @@ def scenario_transfer(
     )
 
 
+def _best_sentence(catalogue: Catalogue, channel_name: str) -> str:
+    # The order of preference among allowed channels is the workshop's, not the playbook's.
+    return with_basis(catalogue, "kit", catalogue.message("channel_best", channel=channel_name))
+
+
 def _links(reasons: Iterable[Any]) -> tuple[Link, ...]:
     return tuple(Link.from_reason(r) for r in reasons)
 
@@ -172,7 +178,7 @@ def check_transfer(
         marks["channel"], words["channel"] = "right", ALLOWED_MARK
         sentences = [r.text for r in chosen.reasons]
         if best is not None and best.channel.id == chosen.channel.id:
-            sentences.append(catalogue.message("channel_best", channel=best.channel.name))
+            sentences.append(_best_sentence(catalogue, best.channel.name))
         items.append(
             FeedbackItem(
                 "right",
@@ -207,7 +213,7 @@ def check_transfer(
                 "info",
                 "",
                 (
-                    catalogue.message("channel_best", channel=best.channel.name),
+                    _best_sentence(catalogue, best.channel.name),
                     *(r.text for r in best.reasons),
                 ),
                 _links(best.reasons),
@@ -235,8 +241,12 @@ def check_transfer(
             if step.id in ticked:
                 steps_right += 1
                 marks[step.id] = "right"
+                sentences = [advice_step.reason.text]
+                if step.applies_when == "deidentifiable" and chosen is not None and chosen.allowed:
+                    # "Aggregate first, then a secure channel": the answer the playbook backs.
+                    sentences.append(catalogue.message("steps_deidentify_first"))
                 items.append(
-                    FeedbackItem("right", "Step", (advice_step.text,), _links([advice_step.reason]))
+                    FeedbackItem("right", "Step", tuple(sentences), _links([advice_step.reason]))
                 )
             else:
                 marks[step.id], words[step.id] = "wrong", MISSED_MARK
@@ -244,7 +254,7 @@ def check_transfer(
                     FeedbackItem(
                         "wrong",
                         "Step",
-                        (advice_step.text,),
+                        (advice_step.reason.text,),
                         _links([advice_step.reason]),
                         mark=MISSED_MARK,
                     )

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="ongoing transfers whose parameters differ from one to the next",
     )
-    a.add_argument("--parties", type=str, default="2", help="agencies/organisations involved")
+    a.add_argument("--parties", type=str, default="2", help="agencies/organizations involved")
     a.add_argument("--contractor-handles-phi", action="store_true")
     a.add_argument(
         "--needs-identities", action="store_true", help="the requester must know who each person is"
@@ -80,6 +80,7 @@ def _emit(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -
 def run_transfer(args: argparse.Namespace) -> int:
     from ...content.catalogue import load_catalogue
     from ...content.sizes import format_size
+    from ...rules.reasons import with_basis
     from ...rules.transfer import advise_transfer, make_transfer, no_channel_reason
 
     cat = load_catalogue(args.jurisdiction)
@@ -94,10 +95,13 @@ def run_transfer(args: argparse.Namespace) -> int:
         "",
     ]
     if advice.best:
-        lines.append(cat.message("channel_best", channel=advice.best.channel.name))
-        lines += ["Before sending:"] + [
-            f"  {i}. {s.text}" for i, s in enumerate(advice.best.steps, 1)
-        ] or []
+        best = cat.message("channel_best", channel=advice.best.channel.name)
+        lines.append(with_basis(cat, "kit", best))  # the order of preference is the kit's
+        steps = [f"  {i}. {s.reason.text}" for i, s in enumerate(advice.best.steps, 1)]
+        if not steps:  # public data: say so rather than leave "Before sending:" empty
+            none = cat.message("steps_none") if advice.sensitivity.is_public else "No steps."
+            steps = ["  " + none]
+        lines += ["Before sending:", *steps]
     else:
         lines.append(no_channel_reason(cat, advice).text)
     for verdict in advice.verdicts:
