@@ -201,6 +201,10 @@ def server_config(room: PreparedRoom):
     c.MappingKernelManager.cull_idle_timeout = s.cull_idle_minutes * 60
     c.MappingKernelManager.cull_interval = 60
     c.MappingKernelManager.cull_connected = True
+    # A busy laptop can take many seconds to deliver a cell's output; nbclient's default
+    # (4 s) then skips the output, and the page never shows its exercises.
+    c.VoilaExecutor.iopub_timeout = 120
+    c.VoilaExecutor.startup_timeout = 240
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.strip_sources = True
     return c
