@@ -305,3 +305,33 @@ def test_room_copies_put_the_group_first_and_drop_menu_instructions(tmp_path):
         assert "Run All Cells" not in text and "menu" not in text
     copy = room_copy(pages["03_classify_data"], tmp_path / "room.json")
     assert ROOM_HINT in "\n".join(c.source for c in copy.cells)
+
+
+def test_practice_and_quiz_answers_are_saved_and_counted_for_the_room(tmp_path):
+    from datasharing_workshop.plenary.agenda import load_welcome, practice_question
+    from datasharing_workshop.plenary.tour import load_tour
+    from datasharing_workshop.room.progress import room_wide
+
+    store = str(tmp_path / "answers.sqlite")
+    practice = load_welcome().practice
+    for group, choice in (("Group A", practice.answer), ("Group B", None)):
+        box = practice_question("ct", workshop_id="w", group=group, store_path=store)
+        box.choice.value = choice
+        box.check.click()
+    other = next(c for c in practice.choices if c != practice.answer)
+    box = practice_question("ct", workshop_id="w", group="Group C", store_path=store)
+    box.choice.value = other
+    box.check.click()
+    quiz = load_tour("ct").who_to_ask_quiz(workshop_id="w", group="Group A", store_path=store)
+    answers = [role for _q, role in load_tour("ct").quiz_questions()]
+    quiz.pickers[0].value = answers[0]
+    quiz.check.click()
+    with AnswerStore(store, create=False) as opened:
+        latest = opened.latest_answers("w")
+    rows = {(r["exercise"], r["scenario"]): (r["right"], r["answered"]) for r in room_wide(latest)}
+    assert rows == {("welcome_practice", "practice"): (1, 2), ("tour_quiz", "q1"): (1, 1)}
+    # Without a group nothing is saved.
+    box = practice_question("ct", store_path=str(tmp_path / "none.sqlite"))
+    box.choice.value = practice.answer
+    box.check.click()
+    assert not (tmp_path / "none.sqlite").exists()

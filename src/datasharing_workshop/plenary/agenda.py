@@ -388,11 +388,15 @@ def facilitation_roles() -> HtmlBlock:
     )
 
 
-def practice_question(jurisdiction: str = "ct") -> object:
+def practice_question(
+    jurisdiction: str = "ct", *, workshop_id: str = "", group: str = "", store_path: str = ""
+) -> object:
     """A practice widget: one drop-down, a Check button and a sentence of feedback.
 
-    Nothing is saved: this only shows participants how the breakout widgets behave. The
-    handout shows the question and the choices (without the answer).
+    It shows participants how the breakout widgets behave. With a ``group`` (the room's
+    pages) each Check is saved like a breakout answer, so the console can show the room's
+    results; without one nothing is saved. The handout shows the question and the choices
+    (without the answer).
 
     Raises
     ------
@@ -432,13 +436,24 @@ def practice_question(jurisdiction: str = "ct") -> object:
     feedback = widgets.HTML()
     link = section_link(cat, practice.source)
 
+    from .saving import WELCOME_PRACTICE, practice_saver
+
+    save = practice_saver(WELCOME_PRACTICE, workshop_id, group, store_path)
+
     def on_check(_button: object) -> None:
         if choice.value is None:
             feedback.value = "<p>Choose an answer from the list first.</p>"
-        elif choice.value == practice.answer:
+            return
+        right = choice.value == practice.answer
+        if right:
             feedback.value = f"<p><strong>Right.</strong> {escape(practice.right)} ({link})</p>"
         else:
             feedback.value = f"<p><strong>Not yet.</strong> {escape(practice.wrong)} ({link})</p>"
+        if save is not None:
+            text = (
+                f"{'Right.' if right else 'Not yet.'} {practice.right if right else practice.wrong}"
+            )
+            save("practice", {"category": choice.value}, right, text)
 
     check.on_click(on_check)
     intro = widgets.HTML(

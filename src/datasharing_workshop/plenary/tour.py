@@ -227,10 +227,14 @@ class Tour:
         # Alphabetical, so the questions do not follow the order of the roles table above.
         return sorted(pairs)
 
-    def who_to_ask_quiz(self) -> object:
+    def who_to_ask_quiz(
+        self, *, workshop_id: str = "", group: str = "", store_path: str = ""
+    ) -> object:
         """A widget: one drop-down of roles per question, one Check button, feedback per line.
 
-        Nothing is saved; this is practice. The handout shows the questions with the roles
+        With a ``group`` (the room's pages) each answered question is saved like a
+        breakout answer, for the console's room-wide results; without one nothing is saved.
+        The handout shows the questions with the roles
         to choose from (and, for the facilitator, nothing more: the answers are in the
         guide page of this notebook).
         """
@@ -252,11 +256,18 @@ class Tour:
         check = widgets.Button(description="Check", button_style="primary", icon="check")
         summary = widgets.HTML()
 
+        from .saving import TOUR_QUIZ, practice_saver
+
+        save = practice_saver(TOUR_QUIZ, workshop_id, group, store_path)
+
         def on_check(_button: object) -> None:
             right = 0
-            for (_question, role_id), picker, mark in zip(
-                self.quiz_questions(), pickers, marks, strict=True
+            for number, ((_question, role_id), picker, mark) in enumerate(
+                zip(self.quiz_questions(), pickers, marks, strict=True), start=1
             ):
+                if picker.value is not None and save is not None:
+                    ok = picker.value == role_id
+                    save(f"q{number}", {"role": picker.value}, ok, "Right." if ok else "Not yet.")
                 if picker.value is None:
                     mark.value = "<span>Choose a role.</span>"
                 elif picker.value == role_id:

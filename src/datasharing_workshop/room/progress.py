@@ -55,11 +55,13 @@ def grid(room: RoomSettings, cols: list[Column]) -> dict[str, Any]:
     A store file that does not exist yet reads as "nothing checked"; it is not created.
     """
     latest: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
+    latest_all: list = []
     checked = 0
     path = resolve_store_path(room.store_path)  # a file, or a postgresql:// URL
     if path.exists():
         with AnswerStore(path, create=False) as store:
-            for record in store.latest_answers(room.workshop_id):
+            latest_all = store.latest_answers(room.workshop_id)
+            for record in latest_all:
                 latest[(record.group, record.exercise)][record.scenario] = record.correct
             checked = store.count_answers(room.workshop_id)
     rows = []
@@ -75,8 +77,40 @@ def grid(room: RoomSettings, cols: list[Column]) -> dict[str, Any]:
         ]
         rows.append({"group": group.name, "slug": group.slug, "cells": cells})
     return {
+        "room_wide": room_wide(latest_all),
         "workshop": room.workshop_id,
         "columns": [{"exercise": c.exercise, "title": c.title} for c in cols],
         "rows": rows,
         "attempts": checked,
     }
+
+
+#: The plenary practice answers the console shows for the whole room, with their titles.
+ROOM_WIDE = (
+    ("welcome_practice", "Welcome: the practice question"),
+    ("tour_quiz", "Tour of the playbook: who would you ask?"),
+)
+
+
+def room_wide(latest: list) -> list[dict[str, Any]]:
+    """For the welcome practice question and each tour quiz question: how many groups
+    answered (latest attempt) and how many of those were right."""
+    out = []
+    for exercise, title in ROOM_WIDE:
+        by_scenario: dict[str, list[bool]] = defaultdict(list)
+        for record in latest:
+            if record.exercise == exercise:
+                by_scenario[record.scenario].append(record.correct)
+        for scenario in sorted(by_scenario, key=lambda s: (len(s), s)):
+            answers = by_scenario[scenario]
+            label = title if scenario == "practice" else f"{title} question {scenario[1:]}"
+            out.append(
+                {
+                    "exercise": exercise,
+                    "scenario": scenario,
+                    "title": label,
+                    "answered": len(answers),
+                    "right": sum(answers),
+                }
+            )
+    return out
