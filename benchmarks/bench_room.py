@@ -16,7 +16,7 @@ on their own laptops, not on the facilitator's:
 
 Usage::
 
-    python benchmarks/bench_room.py [--sizes 10 20 30] [--no-browsers] [--pool-size 0]
+    python benchmarks/bench_room.py [--sizes 10 20 30] [--no-browsers]
 
 Prints p50 / p95 / max in seconds (latency in milliseconds). This is a script, not a test:
 it asserts nothing. Targets (issue 12): 0 failed pages at every N; at N = 30 server-side
@@ -63,7 +63,9 @@ def summary(values: list[float], scale: float = 1.0, unit: str = "s") -> str:
     )
 
 
-def kernels_memory_mb(room) -> tuple[int, float]:
+def kernels_memory_mb(room) -> tuple[int, float, float]:
+    """Kernels running, and their resident and unique memory in MB (unique: what closing
+    the page would give back; resident also counts shared libraries)."""
     import psutil
 
     kernels = [
@@ -71,8 +73,12 @@ def kernels_memory_mb(room) -> tuple[int, float]:
         for p in psutil.Process(room.process.pid).children(recursive=True)
         if "ipykernel" in " ".join(p.cmdline())
     ]
-    rss = sum(p.memory_info().rss for p in kernels)
-    return len(kernels), rss / 2**20
+    rss = uss = 0
+    for kernel in kernels:
+        info = kernel.memory_full_info()
+        rss += info.rss
+        uss += info.uss
+    return len(kernels), rss / 2**20, uss / 2**20
 
 
 def shutdown_kernels(room) -> None:
@@ -116,9 +122,9 @@ def server_side(room, n: int, groups: list[str]) -> dict:
         t.start()
     for t in threads:
         t.join()
-    count, memory = kernels_memory_mb(room)
+    count, rss, uss = kernels_memory_mb(room)
     shutdown_kernels(room)
-    return {"ready": times, "failed": failed, "kernels": count, "memory_mb": memory}
+    return {"ready": times, "failed": failed, "kernels": count, "rss_mb": rss, "uss_mb": uss}
 
 
 def in_browsers(room, n: int, groups: list[str]) -> dict:
@@ -176,20 +182,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 30])
     parser.add_argument("--no-browsers", action="store_true")
-    parser.add_argument("--pool-size", type=int, default=0)
     args = parser.parse_args()
     groups = [f"Group {chr(65 + i)}" for i in range(6)]
     with tempfile.TemporaryDirectory() as home:
-        extra = ["--kernel-limit", str(max(args.sizes) + 10), "--pool-size", str(args.pool_size)]
+        extra = ["--kernel-limit", str(max(args.sizes) + 10)]
         with running_room(Path(home), groups=groups, extra=extra) as room:
             print(f"room at {room.url}; breakout page {NOTEBOOK}")
             for n in args.sizes:
                 server = server_side(room, n, groups)
-                per_page = server["memory_mb"] / max(server["kernels"], 1)
+                pages = max(server["kernels"], 1)
                 print(
                     f"N={n:2d} server side: ready {summary(server['ready'])}; "
-                    f"failed {len(server['failed'])}; kernels {server['kernels']}, "
-                    f"{per_page:.0f} MB per open page"
+                    f"failed {len(server['failed'])}; kernels {server['kernels']}, per open "
+                    f"page {server['uss_mb'] / pages:.0f} MB unique "
+                    f"({server['rss_mb'] / pages:.0f} MB resident)"
                 )
                 for problem in server["failed"][:3]:
                     print(f"      failure: {problem[:160]}")

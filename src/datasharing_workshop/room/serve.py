@@ -45,7 +45,6 @@ class RoomOptions:
     participant_code: str | None = None
     facilitator_code: str | None = None
     kernel_limit: int | None = None
-    pool_size: int = 0
     cull_after_minutes: int = 30
 
 
@@ -149,7 +148,6 @@ def prepare_room(options: RoomOptions) -> PreparedRoom:
         participant_code=participant,
         facilitator_code=facilitator,
         kernel_limit=limit,
-        pool_size=options.pool_size,
         cull_idle_minutes=options.cull_after_minutes,
     )
     host = lan_address() if options.ip == "0.0.0.0" else options.ip

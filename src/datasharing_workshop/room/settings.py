@@ -85,8 +85,6 @@ class RoomSettings:
         The two join codes (Jupyter Server tokens).
     kernel_limit
         Most participant pages open at once; one more gets the "room is full" page.
-    pool_size
-        Kernels kept started and waiting, so pages open fast.
     cull_idle_minutes
         A page left idle this long has its kernel stopped (answers stay in the store).
     """
@@ -105,7 +103,6 @@ class RoomSettings:
     participant_code: str = field(default="", repr=False)
     facilitator_code: str = field(default="", repr=False)
     kernel_limit: int = 60
-    pool_size: int = 0
     cull_idle_minutes: int = 30
 
     def group(self, slug: str) -> GroupLink | None:

@@ -43,12 +43,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="most pages open at once; one more sees 'the room is full' (12 per group)",
     )
     parser.add_argument(
-        "--pool-size",
-        type=int,
-        default=0,
-        help="kernels started ahead of time for each page (0)",
-    )
-    parser.add_argument(
         "--cull-after",
         type=int,
         default=30,
@@ -71,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--port must be between 1 and 65535, got {args.port}")
     if args.kernel_limit is not None and args.kernel_limit < 1:
         raise InputError(f"--kernel-limit must be 1 or more, got {args.kernel_limit}")
-    if not 0 <= args.pool_size <= 50:
-        raise InputError(f"--pool-size must be between 0 and 50, got {args.pool_size}")
     if not 1 <= args.cull_after <= 24 * 60:
         raise InputError(f"--cull-after must be between 1 and 1440 minutes, got {args.cull_after}")
     options = RoomOptions(
@@ -83,7 +75,6 @@ def run(args: argparse.Namespace) -> int:
         participant_code=args.participant_code,
         facilitator_code=args.facilitator_code,
         kernel_limit=args.kernel_limit,
-        pool_size=args.pool_size,
         cull_after_minutes=args.cull_after,
     )
     room = prepare_room(options)
