@@ -8,9 +8,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+PDF_STAMP  := $(VENV)/.installed-pdf
 PORT ?= 8866
 
-.PHONY: handouts test lab app serve validate lint format clean bench
+.PHONY: handouts pdf test lab app serve validate lint format clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This kit needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -30,6 +31,14 @@ validate: $(RUN_STAMP)
 
 handouts: validate
 	$(BIN)/datasharing-workshop build --config workshop.yml --output build/handouts
+
+# The handouts as PDFs too (build/handouts/pdf/), printed by Debian's chromium package.
+$(PDF_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[pdf]'
+	@touch $@ $(RUN_STAMP)
+
+pdf: $(PDF_STAMP) validate
+	$(BIN)/datasharing-workshop build --config workshop.yml --output build/handouts --pdf
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_startup.py

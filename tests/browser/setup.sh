@@ -4,6 +4,8 @@
 #   * Debian's Chromium at /usr/bin/chromium (apt-get, only when missing and we are root).
 #     Playwright drives it by its path; `playwright install` is never run, because it
 #     downloads a browser of its own.
+#   * poppler-utils (pdftotext, pdfinfo, pdftoppm), which the PDF tests read printed
+#     handouts with (apt-get, only when pdftotext is missing and we are root).
 #   * axe-core, pinned in package.json / package-lock.json, into tests/browser/node_modules
 #     with `npm ci` (only when node_modules is missing or the lock file changed).
 #
@@ -25,6 +27,17 @@ else
     # Not fatal: the tests themselves say what is missing (and fail under CI).
     echo "setup.sh: $chromium is missing and this is not a root shell with apt-get;" \
         "ask an administrator to run 'apt-get install chromium'" >&2
+fi
+
+if command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1; then
+    echo "setup.sh: poppler-utils found (pdftotext, pdfinfo)"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup.sh: installing Debian's poppler-utils package"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
+else
+    echo "setup.sh: pdftotext is missing and this is not a root shell with apt-get;" \
+        "ask an administrator to run 'apt-get install poppler-utils'" >&2
 fi
 
 lock="$here/package-lock.json"

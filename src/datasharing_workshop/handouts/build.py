@@ -69,6 +69,10 @@ class BuildOptions:
     groups: list[str] | None = None
     #: Jupyter kernel the notebooks run in (``jupyter kernelspec list``).
     kernel: str = KERNEL_NAME
+    #: Also print every handout to PDF, with the packets and sheets (:mod:`.printing`).
+    pdf: bool = False
+    #: Paper for the PDFs: ``letter`` or ``a4``.
+    paper: str = "letter"
 
 
 @dataclass
@@ -91,6 +95,8 @@ class BuildReport:
     index_written: bool = False
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: What ``--pdf`` printed (a :class:`.printing.PrintReport`), else None.
+    pdf: Any = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +311,20 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             report.sizes[_relative(path, output)] = record.size
     report.written.sort()
     report.unchanged.sort()
+    if options.pdf:
+        from .printing import print_built_handouts
+
+        report.pdf = print_built_handouts(
+            output,
+            cache_dir=cache_dir,
+            outputs=manifest.outputs,
+            guide_pages=guide_pages,
+            stems=stems,
+            workshop=workshop,
+            facts=facts,
+            paper=options.paper,
+            log=say,
+        )
     report.seconds = time.perf_counter() - started
     return report
 

@@ -379,5 +379,5 @@ def printable_form(jurisdiction: str = "ct") -> str:
         f"<p><strong>Playbook section:</strong> ____________________ "
         f"<strong>Group:</strong> __________</p><p><strong>I am:</strong> {roles}</p>"
         f"{fields}<p><strong>How serious</strong></p>{severities}"
-        f"<details><summary>Playbook sections</summary>{sections}</details></div>"
+        f"<details open><summary>Playbook sections</summary>{sections}</details></div>"
     )

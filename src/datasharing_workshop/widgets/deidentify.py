@@ -312,6 +312,40 @@ def fields_table(scenario: DeidentifyScenario, choices: Mapping[str, str] | None
     )
 
 
+def worksheet_html(scenario: DeidentifyScenario, rule_text: str) -> str:
+    """The scenario as a worksheet, for paper: a box per option for every field, and space
+    to write the minimum cell size and the reasoning.
+
+    Participants' printed handouts show this instead of the live table of counts and the
+    chart (``.dsw-print-only`` and ``.dsw-live-result`` in the handout CSS): on paper those
+    only show the starting choices, which share everything.
+    """
+    rows = []
+    for f in scenario.fields:
+        boxes = "".join(
+            f'<span class="dsw-worksheet-choice">☐ {escape(option_label(o, capital=True))}</span> '
+            for o in f.options
+        )
+        rows.append(
+            f'<tr><th scope="row"><code>{escape(f.name)}</code></th>'
+            f"<td>{escape(f.description)}</td><td>{boxes}</td></tr>"
+        )
+    blank = '<div class="dsw-write-in"></div>'
+    return (
+        '<div class="dsw-print-only dsw-worksheet">'
+        '<table class="dsw-table"><caption>Worksheet: tick one box per field</caption>\n'
+        '<thead><tr><th scope="col">Field</th><th scope="col">What it holds</th>'
+        '<th scope="col">Share it as</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table>"
+        f"<p><strong>{THRESHOLD_SUBJECT}:</strong> ______ {rule_text}</p>"
+        "<p><strong>Which counts would be small enough to hide, and why?</strong></p>"
+        f"{blank}{blank}"
+        "<p><strong>Does what you share still answer the question?</strong></p>"
+        f"{blank}</div>"
+    )
+
+
 def _cell(result: Suppression, cell: tuple[int, int]) -> str:
     if cell in result.primary:
         return f"<td><strong>{PRIMARY_MARK}</strong></td>"
@@ -674,11 +708,16 @@ def build(
                     header_html,
                     question,
                     preview,
+                    worksheet_html(
+                        scenario, rule_note.value.removeprefix("<p>").removesuffix("</p>")
+                    ),
+                    '<div class="dsw-live-result">',
                     fields_table(scenario, current()),
                     f"<p><strong>{THRESHOLD_SUBJECT}:</strong> {size_choice.value}.</p>",
                     rule_note.value,
                     counts.value,
                     chart.value,
+                    "</div>",
                     feedback_section(box),
                 ]
             )

@@ -93,6 +93,20 @@ def register(subparsers: Any) -> None:
         "`jupyter kernelspec list`)",
     )
     parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every handout to PDF with Chromium, plus a participant packet, a "
+        "facilitator binder, a cheat sheet and observers' sheets, into DIR/pdf/ (needs "
+        "Debian's chromium package and pip install 'datasharing-workshop[pdf]')",
+    )
+    parser.add_argument(
+        "--paper",
+        choices=("letter", "a4"),
+        default="letter",
+        type=str.lower,
+        help="paper size of the PDFs (default: letter, US Letter)",
+    )
+    parser.add_argument(
         "--quiet", "-q", action="store_true", help="print only errors and the summary line"
     )
     parser.set_defaults(run=run)
@@ -117,7 +131,14 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         groups=args.groups,
         **({"kernel": args.kernel} if args.kernel else {}),
+        pdf=args.pdf,
+        paper=args.paper,
     )
+    if args.pdf:
+        # Refuse before the HTML build starts, not after minutes of it.
+        from ...handouts.pdf import check_ready
+
+        check_ready()
     # Progress goes to standard error (a tqdm bar on a terminal, lines otherwise); the
     # summary below goes to standard output.
     report = build_handouts(options, log=None) if args.quiet else build_handouts(options)
@@ -151,6 +172,16 @@ def summary(report: Any) -> str:
         big = [name for name, size in report.sizes.items() if size > 10**6]
         if big:
             lines.append(f"warning: over 1 MB: {', '.join(sorted(big))}")
+    printed = getattr(report, "pdf", None)
+    if printed is not None:
+        packet = printed.pages.get("pdf/participant-packet.pdf")
+        lines.append(
+            f"PDFs ({printed.paper}): {len(printed.printed)} printed, "
+            f"{len(printed.unchanged)} unchanged"
+            + (f", {len(printed.removed)} removed" if printed.removed else "")
+            + (f"; participant packet {packet} pages" if packet else "")
+            + f", in {report.output / 'pdf'} ({printed.seconds:.1f} s)"
+        )
     index = report.output / "index.html"
     lines.append(f"Index: {index}{'' if report.index_written else ' (unchanged)'}")
     lines.append(f"Done in {report.seconds:.1f} s.")
