@@ -94,3 +94,35 @@ def test_store_url_parts(monkeypatch):
 def test_a_malformed_url_is_refused():
     with pytest.raises(StoreError, match="is not a valid URL"):
         resolve_store_path("postgresql://kit@db:notaport/ws")
+
+
+def test_a_password_in_workshop_yml_store_path_names_the_file_line_and_field(tmp_path):
+    from datasharing_workshop.errors import ContentError
+    from datasharing_workshop.handouts.config import load_workshop
+
+    (tmp_path / "notebooks").mkdir()
+    config = tmp_path / "workshop.yml"
+    config.write_text(
+        "workshop_id: ct-2026-11\ntitle: T\ndate: 2026-11-05\nhost_agency: OPM\n"
+        "facilitators: [A]\ngroups: [Group A]\njurisdiction: ct\n"
+        "store_path: postgresql://kit:s3cret@db.example:5432/workshop\n"
+    )
+    with pytest.raises(ContentError) as caught:
+        load_workshop(config)
+    message = str(caught.value)
+    assert "workshop.yml:8: store_path:" in message
+    assert "contains a password" in message
+    assert "s3cret" not in message
+
+
+def test_a_url_in_workshop_yml_is_the_store_as_written(tmp_path):
+    from datasharing_workshop.handouts.config import load_workshop
+
+    (tmp_path / "notebooks").mkdir()
+    config = tmp_path / "workshop.yml"
+    config.write_text(
+        "workshop_id: ct-2026-11\ntitle: T\ndate: 2026-11-05\nhost_agency: OPM\n"
+        "facilitators: [A]\ngroups: [Group A]\njurisdiction: ct\n"
+        "store_path: postgresql://kit@db.example:5432/workshop\n"
+    )
+    assert load_workshop(config).store_path == StoreURL("postgresql://kit@db.example:5432/workshop")

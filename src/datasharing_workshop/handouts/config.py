@@ -212,13 +212,19 @@ def load_workshop(path: Path | str = DEFAULT_CONFIG) -> Workshop:
     if problems:
         raise ContentError(problems)
 
+    from ..errors import StoreError
     from ..store import is_store_url, resolve_store_path  # stdlib only; keeps config light
 
     base = path.resolve().parent
     chosen = config.store_path
     if chosen and not is_store_url(chosen):  # a file is relative to workshop.yml; a URL is not
         chosen = os.fspath(base / Path(chosen).expanduser())
-    store = resolve_store_path(chosen or None)
+    try:
+        store = resolve_store_path(chosen or None)
+    except StoreError as exc:
+        if not config.store_path:
+            raise  # from $DATASHARING_WORKSHOP_STORE, which the message names
+        raise ContentError([doc.problem(("store_path",), str(exc))]) from None
     return Workshop(
         config=config,
         path=path,
