@@ -267,3 +267,33 @@ def test_advise_transfer_for_public_data_says_what_to_do_before_sending(capsys):
     portal = portal.split("\n\n", 1)[0]
     assert "IT department" not in portal
     assert "publication guidelines" in portal
+
+
+# --- 8 and 10: what the handouts print, and nothing gives the answer away --------------------
+
+
+def test_the_printed_answer_key_marks_the_kits_own_rules():
+    html = choose_agreement.answer_key_html()
+    assert "A rule of thumb for this workshop" in html  # SOW/NDA triggers, E-MOU parties
+    assert "The playbook says:" in html
+
+
+def test_a_scenarios_playbook_link_helps_without_naming_the_answer():
+    # Responding to Data Requests: each agreement has its own section; the scenario header
+    # links a section that helps the group think, never the one that holds the answer.
+    for sc in load_scenarios("choose_agreement"):
+        answer_sections = {CT.agreements[a].source for a in sc.expected}
+        assert sc.source not in answer_sections, sc.id
+    survey = scenario("transfer_channel", "survey-to-university")
+    assert survey.source not in ("deidentify", "removing-pii", "aggregating-data")
+    budget = scenario("classify_data", "grant-budget-draft")
+    assert budget.source != "non-public-channels"
+
+
+def test_step_labels_state_no_fact_about_the_file():
+    # A 200 KB trail map: no label may claim the file is over 5 GB or identifies people.
+    box = transfer_channel.exercise("trail-map-email", group="")
+    for step_id in CT.steps:
+        label = transfer_channel.step_label(CT, step_id, "email")
+        assert "the file is" not in label and "this request can be met" not in label, label
+    assert set(box.step_checkboxes) == set(CT.steps)
