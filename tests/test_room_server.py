@@ -197,3 +197,78 @@ def test_a_participant_page_renders_without_answer_keys(room):
     assert "application/vnd.jupyter.widget-view+json" in body
     for secret in SECRETS:
         assert secret not in body
+
+
+def post(url: str, fields: dict[str, str]) -> tuple[int, str, str]:
+    from urllib.parse import urlencode
+
+    # A cookie jar, as a browser has: the redirect after saving carries no token.
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    try:
+        with opener.open(url, data=urlencode(fields).encode(), timeout=120) as r:
+            return r.status, r.url, r.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, url, error.read().decode()
+
+
+def test_the_facilitator_starts_the_timer_and_participants_see_it(room):
+    status, _, _ = post(
+        f"{room.url}/room/api/timer?token={PARTICIPANT}", {"minutes": "5", "label": "x"}
+    )
+    assert status == 403
+    status, _, body = post(
+        f"{room.url}/room/api/timer?token={FACILITATOR}",
+        {"minutes": "20", "label": "Breakout 1", "json": "1"},
+    )
+    assert status == 200 and json.loads(body)["label"] == "Breakout 1"
+    status, _, body = get(f"{room.url}/room/api/timer?token={PARTICIPANT}")
+    timer = json.loads(body)
+    assert status == 200 and 1100 < timer["seconds_left"] <= 1200
+    saved = json.loads((room.folder / "timer.json").read_text())
+    assert saved["label"] == "Breakout 1"  # what the participants' pages read
+    status, _, body = post(f"{room.url}/room/api/timer?token={FACILITATOR}", {"minutes": "x"})
+    assert status == 400 and "minutes must be a number" in body
+    post(f"{room.url}/room/api/timer?token={FACILITATOR}", {"minutes": "0", "json": "1"})
+    assert json.loads(get(f"{room.url}/room/api/timer?token={PARTICIPANT}")[2])["ends_at"] is None
+
+
+def test_an_observer_note_is_saved_with_group_and_section(room):
+    from datasharing_workshop.store import AnswerStore
+
+    url = f"{room.url}/room/observe/classify_data?token={FACILITATOR}"
+    status, _, page = get(url)
+    assert status == 200 and "Observer notes: Breakout 1" in page
+    section = re.search(r'<option value="([a-z0-9_-]+)">', page.split('id="section"')[1]).group(1)
+    fields = {
+        "group": "group-b",
+        "section": section,
+        "confused": "Rules vs categories",
+        "severity": "high",
+    }
+    status, _, page = post(url, fields)
+    assert status == 200 and "Saved." in page
+    with AnswerStore(room.store, create=False) as store:
+        notes = store.observations("room-test")
+    assert [(n.group, n.playbook_section, n.author_role, n.severity) for n in notes][-1] == (
+        "Group B",
+        section,
+        "observer",
+        "high",
+    )
+    status, _, page = post(url, {**fields, "group": "nope"})
+    assert status == 400 and "Choose the group you watched" in page
+    status, _, page = post(url, {**fields, "confused": ""})
+    assert status == 400 and "write something in at least one box" in page
+
+
+def test_the_live_report_back_pages_through_its_parts(room):
+    status, _, page = get(f"{room.url}/room/report?token={FACILITATOR}")
+    assert status == 200 and "How the groups did" in page and "Next: Most-missed items" in page
+    status, _, page = get(f"{room.url}/room/report?part=5&token={FACILITATOR}")
+    assert status == 200 and "What the observers heard" in page
+
+
+def test_the_table_cards_carry_the_participant_code_not_the_facilitators(room):
+    status, _, page = get(f"{room.url}/room/cards?token={FACILITATOR}")
+    assert status == 200 and page.count('<section class="card">') == len(GROUPS)
+    assert f"token={PARTICIPANT}" in page and FACILITATOR not in page
