@@ -537,3 +537,32 @@ def test_kernel_option_runs_the_notebooks_in_the_named_kernel(tmp_path, monkeypa
     assert status == 1
     assert "could not be run with the 'no-such-kernel' kernel" in capsys.readouterr().err
     assert main(["build", "--config", config, "--output", out, "--kernel", "python3"]) == 0
+
+
+def test_a_postgresql_store_keys_the_notebooks_given_it(tmp_path, monkeypatch, postgresql_store):
+    """The kernels' reads of a store on a server are not seen: what it holds for the
+    workshop keys every notebook given the store."""
+    root = make_workspace(tmp_path)
+    monkeypatch.setenv(CONTENT_ENV, str(root / "exercises"))
+    config = root / "workshop.yml"
+    config.write_text(
+        config.read_text().replace("store_path: answers.sqlite", f"store_path: {postgresql_store}")
+    )
+    assert sorted(build(root).executed) == list(NOTEBOOKS)
+    assert build(root).executed == []
+    with AnswerStore(postgresql_store) as store:
+        store.record_answer(
+            workshop=WORKSHOP,
+            group="Group A",
+            exercise="fixture_exercise",
+            scenario="s1",
+            answer={"level": "restricted"},
+            correct=True,
+            feedback="SAVED-ON-THE-SERVER",
+        )
+    again = build(root)
+    # 01_welcome takes no store_path; the other two are given the store.
+    assert again.executed == ["02_classify_breakout", "03_report_back"]
+    assert (
+        "SAVED-ON-THE-SERVER" in (root / "out/groups/group-a/02_classify_breakout.html").read_text()
+    )

@@ -42,7 +42,7 @@ def read_latest_answers(store_path: Path, workshop_id: str) -> list[dict[str, An
     StoreError
         The file exists but cannot be read as an answer store.
     """
-    if not store_path.is_file():
+    if not store_path.exists():  # a file, or a PostgreSQL database holding the kit's tables
         return []
     from ..store import AnswerStore
 
@@ -135,3 +135,21 @@ def _saved_at(iso: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.timezone.utc)
     return f"{format_moment(moment)} UTC"
+
+
+def url_store_digest(store_path: Any, workshop_id: str) -> str:
+    """The saved answers and observer notes of ``workshop_id`` in a PostgreSQL store.
+
+    A kernel's reads of a store on a server are invisible to the build (no file is
+    opened), so notebooks given such a store are keyed on what it holds for the workshop.
+    """
+    if not store_path.exists():
+        return "missing"
+    from dataclasses import asdict
+
+    from ..store import AnswerStore
+
+    with AnswerStore(store_path, create=False) as store:
+        answers = [asdict(r) for r in store.latest_answers(workshop_id)]
+        notes = [asdict(n) for n in store.observations(workshop_id)]
+    return json_digest({"answers": answers, "observations": notes})

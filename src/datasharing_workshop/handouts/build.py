@@ -32,7 +32,7 @@ from ..content.sizes import format_size
 from ..content.yaml_source import display_path
 from ..errors import BuildError
 from . import TEMPLATE_DIR
-from .answers import answers_digest, answers_for, read_latest_answers
+from .answers import answers_digest, answers_for, read_latest_answers, url_store_digest
 from .cache import (
     Manifest,
     OutputRecord,
@@ -221,6 +221,11 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
         }
     )
     code = tree_digest(PACKAGE_DIR)
+    url_store = (
+        ""
+        if isinstance(workshop.store_path, Path)
+        else url_store_digest(workshop.store_path, workshop.config.workshop_id)
+    )
     plans = [
         _plan(
             info,
@@ -234,6 +239,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             manifest=manifest,
             force=options.force,
             kernel=options.kernel,
+            url_store=url_store,
             guide_html=guide_html.get(info.stem, ""),
         )
         for info in notebooks
@@ -389,7 +395,7 @@ def _check_scenario_files(workshop: Workshop, notebooks: list[NotebookInfo]) -> 
 
 def _answer_notes(workshop: Workshop, answers: list[dict[str, Any]]) -> list[str]:
     notes = []
-    if not workshop.store_path.is_file():
+    if not workshop.store_path.exists():
         notes.append(
             f"no answer store at {workshop.store_path}: group handouts show no saved answers"
         )
@@ -433,6 +439,7 @@ def _plan(
     force: bool,
     guide_html: str = "",
     kernel: str = KERNEL_NAME,
+    url_store: str = "",
 ) -> _Planned:
     c = workshop.config
     values = {
@@ -453,6 +460,8 @@ def _plan(
     if info.settings.uses_answers:
         # Declared in the notebook's metadata; the store it opens is also among its reads.
         exec_inputs["answers"] = answers_digest(answers)
+    if url_store and "store_path" in parameters:
+        exec_inputs["store"] = url_store  # a store on a server: its reads are not seen
     exec_key = json_digest(exec_inputs)
     executed_path = cache_dir / "executed" / f"{info.stem}-{exec_key[:20]}.ipynb"
     entry = manifest.executions.get(info.stem, {})
@@ -536,7 +545,8 @@ def _run(
     results: list[NotebookResult] = []
     # The answer store may live in the user's data folder (~/.local/share), which is
     # otherwise left out with the other dot folders.
-    keep = [PACKAGE_DIR, workshop.store_path]
+    store_file = isinstance(workshop.store_path, Path)
+    keep = [PACKAGE_DIR, workshop.store_path] if store_file else [PACKAGE_DIR]
     store_existed = workshop.store_path.exists()
     ignore = [output, cache_dir]
 
@@ -566,7 +576,7 @@ def _run(
             recorded = None  # not known: run it again next time
         else:
             mine = relevant_reads(execution.reads, keep_under=keep, ignore_under=ignore)
-            if "store_path" in plan.parameters and not store_existed:
+            if "store_path" in plan.parameters and store_file and not store_existed:
                 # Code that finds no store (an exists() check) opens nothing the hook can
                 # see; the store appearing must still run the notebook again.
                 mine["databases"] = sorted({*mine["databases"], str(workshop.store_path)})
