@@ -326,7 +326,7 @@ def test_new_answers_rerun_only_what_reads_the_store(workshop, monkeypatch):
                 workshop="example-2025-03",
                 author_role="note_taker",
                 playbook_section="roles",
-                severity="minor",
+                severity="low",
                 worked="A NOTE ADDED BY THE TEST",
             )
 
@@ -335,24 +335,37 @@ def test_new_answers_rerun_only_what_reads_the_store(workshop, monkeypatch):
     assert "facilitator/08_report_back.html" in changed
 
 
+def executed_text(root: Path, stem: str) -> str:
+    """The notebook as executed by the last build, without what differs between copies of
+    the workshop: the injected parameters (the store's path) and the widgets' random ids."""
+    import nbformat
+
+    from datasharing_workshop.handouts.worker import normalized_json
+
+    manifest = json.loads((root / ".cache" / "manifest.json").read_text())
+    nb = nbformat.read(manifest["executions"][stem]["file"], as_version=4)
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    return normalized_json(nb).replace(str(root), "<workshop>")
+
+
 @pytest.mark.notebook
 def test_nothing_a_notebook_reads_is_missing_from_its_key(workshop, monkeypatch, tmp_path):
-    """Break every content file a notebook did not record; it still builds the same."""
+    """Break every content file a notebook did not record; it still runs the same."""
     root, saved = workshop
     restore(root, saved)
     manifest = json.loads((root / ".cache" / "manifest.json").read_text())
-    baseline = texts(root)
     config = (root / "workshop.yml").read_text()
     for stem, entry in sorted(manifest["executions"].items()):
         copy = tmp_path / stem
         shutil.copytree(saved, copy, symlinks=True, ignore=shutil.ignore_patterns("out", ".cache"))
         monkeypatch.setenv(CONTENT_ENV, str(copy / "exercises"))
         read = {Path(p).relative_to(root).as_posix() for p in entry["reads"]["files"]}
+        broken = 0
         for relative in CONTENT_FILES:
             if relative not in read and relative.startswith("exercises/"):
                 (copy / relative).write_text("{broken: [not read by this notebook\n")
+                broken += 1
+        assert broken, stem
         (copy / "workshop.yml").write_text(config + f"notebooks: [{stem}]\n")
-        run_build(copy)
-        for name, (data, _time) in texts(copy).items():
-            if Path(name).stem == stem and not name.startswith("groups/"):
-                assert data == baseline[name][0], (stem, name)
+        assert run_build(copy).executed == [stem]
+        assert executed_text(copy, stem) == executed_text(root, stem), stem
