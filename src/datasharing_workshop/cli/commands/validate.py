@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -20,7 +21,119 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+#: Environment variable naming the file where ``validate`` remembers content it found valid
+#: (default: ``validate.json`` in the user's cache folder); empty turns the memory off.
+CACHE_ENV = "DATASHARING_WORKSHOP_VALIDATE_CACHE"
+#: ``content.catalogue.CONTENT_ENV``, spelled out so a remembered verdict loads no models.
+CONTENT_ENV = "DATASHARING_WORKSHOP_CONTENT"
+
+
 def run(args: argparse.Namespace) -> int:
+    """Validate, or repeat the last verdict when nothing it read has changed since.
+
+    What a validation read (every file opened, every folder listed) is noted with the
+    build's audit hook (:mod:`datasharing_workshop.handouts.reads`) and remembered with the
+    printed report when everything was valid. A later run with the same arguments, working
+    folder, content folder and kit code whose reads all have the same digests prints that
+    report again without loading a single model (a few tens of milliseconds instead of
+    most of a second). Problems are never remembered: they are found again every time.
+    """
+    import io
+    from contextlib import redirect_stdout
+
+    from ...handouts import reads as hook
+
+    cache_file = _cache_file()
+    key = _key(args) if cache_file else ""
+    remembered = _remembered(cache_file, key) if cache_file else None
+    if remembered is not None and hook.reads_are_current(remembered["reads"]):
+        print(remembered["output"], end="")
+        return 0
+    if cache_file:
+        hook.start()
+    out = io.StringIO()
+    try:
+        with redirect_stdout(out):
+            status = _validate(args)
+    finally:
+        printed = out.getvalue()
+        print(printed, end="")
+    if cache_file and status == 0:
+        package = Path(__file__).resolve().parents[2]
+        found = hook.relevant_reads(hook.reads(), keep_under=[package], ignore_under=[cache_file])
+        entry = {"reads": hook.digest_reads(found), "output": printed}
+        _remember(cache_file, key, entry)
+    return status
+
+
+def _cache_file() -> Path | None:
+    import os
+
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen is not None:
+        return Path(chosen).expanduser() if chosen.strip() else None
+    import platformdirs
+
+    return platformdirs.user_cache_path("datasharing-workshop") / "validate.json"
+
+
+def _key(args: argparse.Namespace) -> str:
+    """What decides the report besides the files read: arguments, folders, the kit's code."""
+    import os
+
+    from ... import __version__
+    from ...handouts.cache import json_digest
+
+    package = Path(__file__).resolve().parents[2]
+    code = sorted(
+        (p.relative_to(package).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in package.rglob("*.py")
+    )
+    return json_digest(
+        {
+            "path": args.path,
+            "cwd": os.getcwd(),
+            "content": os.environ.get(CONTENT_ENV, ""),  # where the content is looked for
+            "version": __version__,
+            "code": code,
+            "python": sys.version,
+        }
+    )
+
+
+def _remembered(cache_file: Path, key: str) -> dict | None:
+    import json
+
+    try:
+        entry = json.loads(cache_file.read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if isinstance(entry, dict) and isinstance(entry.get("reads"), dict):
+        return entry
+    return None
+
+
+def _remember(cache_file: Path, key: str, entry: dict) -> None:
+    """Keep the last few verdicts; a cache that cannot be written is simply not kept."""
+    import contextlib
+    import json
+
+    with contextlib.suppress(OSError, ValueError):
+        try:
+            known = json.loads(cache_file.read_text(encoding="utf-8"))
+            if not isinstance(known, dict):
+                known = {}
+        except (OSError, ValueError):
+            known = {}
+        known.pop(key, None)
+        known[key] = entry
+        kept = dict(list(known.items())[-20:])
+        from ...handouts.cache import atomic_write_bytes
+
+        atomic_write_bytes(cache_file, json.dumps(kept).encode("utf-8"))
+
+
+def _validate(args: argparse.Namespace) -> int:
     from ...breakouts.scenarios import validate_scenarios
     from ...content.catalogue import available_jurisdictions, content_root, load_catalogue
     from ...content.yaml_source import display_path
