@@ -120,6 +120,50 @@ def test_digests_follow_file_bytes_folder_names_and_database_rows(tmp_path: Path
     }
 
 
+def test_executions_that_show_the_same_widgets_normalize_the_same():
+    import uuid
+
+    import nbformat
+
+    from datasharing_workshop.handouts.worker import normalized_json
+
+    def executed() -> object:
+        box, layout, label = (uuid.uuid4().hex for _ in range(3))
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("show()")
+        cell["id"] = "show"
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "display_data",
+                data={
+                    "application/vnd.jupyter.widget-view+json": {"model_id": box},
+                    "text/plain": "VBox()",
+                },
+            )
+        ]
+        nb.cells = [cell]
+        nb.metadata["widgets"] = {
+            "application/vnd.jupyter.widget-state+json": {
+                "state": {
+                    box: {
+                        "state": {
+                            "children": [f"IPY_MODEL_{label}"],
+                            "layout": f"IPY_MODEL_{layout}",
+                        }
+                    },
+                    layout: {"state": {"width": "40rem"}},
+                    label: {"state": {"value": "Which level?"}},
+                }
+            }
+        }
+        return nb
+
+    first, second = executed(), executed()
+    assert nbformat.writes(first) != nbformat.writes(second)
+    assert normalized_json(first) == normalized_json(second)
+    assert "widget-model-1" in normalized_json(first)
+
+
 # ------------------------------------------------------------------------------ the workshop
 
 #: Every content file a facilitator may edit.

@@ -122,32 +122,48 @@ _MODEL_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def normalized_json(nb: Any) -> str:
-    """The executed notebook as JSON with its widgets' random model ids numbered in order.
+    """The executed notebook as JSON with its widgets' random model ids numbered.
 
-    Two executions that show the same things give the same text, so a re-execution that
+    Ids are numbered in the order the outputs show the widgets, then the order in which
+    numbered widgets' states refer to others (layouts, styles, children), so two
+    executions that show the same things give the same text, and a re-execution that
     changed nothing visible leaves every handout in place (see the render keys).
     """
+    import json
+
     import nbformat
 
     text = nbformat.writes(nb)
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
-    ids = set(state.get("state", {}))
+    state = state.get("state", {})
+    ids = set(state)
+    order: list[str] = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
             if isinstance(view, dict) and isinstance(view.get("model_id"), str):
                 ids.add(view["model_id"])
+                if view["model_id"] not in order:
+                    order.append(view["model_id"])
     if not ids:
         return text
-    numbers: dict[str, str] = {}
+    index = 0
+    while index < len(order):
+        blob = json.dumps(state.get(order[index], {}), sort_keys=True)
+        index += 1
+        for found in _MODEL_ID.findall(blob):
+            if found in ids and found not in order:
+                order.append(found)
+    # Widgets nothing shows or refers to: ordered by what they hold.
+    rest = ids - set(order)
+    order += sorted(rest, key=lambda m: json.dumps(state.get(m, {}), sort_keys=True))
+    numbers = {model: f"widget-model-{n}" for n, model in enumerate(order, 1)}
 
     def number(match: re.Match[str]) -> str:
-        found = match.group(0)
-        if found not in ids:
-            return found
-        return numbers.setdefault(found, f"widget-model-{len(numbers) + 1}")
+        return numbers.get(match.group(0), match.group(0))
 
-    return _MODEL_ID.sub(number, text)
+    renamed = json.loads(_MODEL_ID.sub(number, text))
+    return json.dumps(renamed, sort_keys=True, indent=1, ensure_ascii=False)
 
 
 def _render(nb: Any, task: NotebookTask, job: RenderJob) -> str:
