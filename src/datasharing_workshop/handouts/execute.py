@@ -38,6 +38,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: in kernel". Real failures still reach the build as exceptions (dead kernel, cell error).
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
+#: Seconds to wait for a cell's last outputs after its reply (see _run_cells).
+IOPUB_TIMEOUT = 300
+
 
 @dataclass(frozen=True)
 class ExecutionJob:
@@ -163,6 +166,10 @@ async def _run_cells(job: ExecutionJob, km: Any, kc: Any) -> Execution:
         record_timing=False,
         startup_timeout=120,
         timeout=None,
+        # After a cell's reply, nbclient waits this long for the rest of its output; the
+        # default (4 s) silently drops outputs on a busy machine, leaving a handout short.
+        iopub_timeout=IOPUB_TIMEOUT,
+        raise_on_iopub_timeout=True,
     )
     client.reset_execution_trackers()
     client.kc = kc  # started and ready (see _start_kernel); the caller stops both
