@@ -8,15 +8,27 @@ Each sub-command lives in ``datasharing_workshop.cli.commands.<name>`` and expos
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from .. import __version__
 from ..errors import KitError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("validate", "advise", "answers", "build", "app", "serve", "simulate")
+COMMAND_MODULES = (
+    "init",
+    "validate",
+    "advise",
+    "answers",
+    "build",
+    "app",
+    "serve",
+    "simulate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        dest="workshop_config",
+        type=Path,
+        metavar="FILE",
+        help="the workshop's workshop.yml, for any command (default: the first workshop.yml "
+        "in this folder or above); the exercises/ and facilitator_guide/ beside it are used",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -47,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.run(args) or 0)
+        with _workshop_in_use(getattr(args, "config", None) or args.workshop_config):
+            return int(args.run(args) or 0)
     except KitError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_status
@@ -57,6 +78,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _workshop_in_use(config: Path | None) -> Iterator[None]:
+    """Point the content and guide at ``config``'s folder while the command runs.
+
+    The environment variables reach the kernels a build starts; they are put back
+    afterwards so that calling :func:`main` twice in one process (tests) starts clean.
+    """
+    from ..content.locations import CONTENT_ENV, GUIDE_ENV, find_config, use_workshop
+
+    saved = {name: os.environ.get(name) for name in (CONTENT_ENV, GUIDE_ENV)}
+    config = config if config is not None else find_config()
+    if config is not None and Path(config).is_file():
+        use_workshop(Path(config))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,11 +20,10 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ContentError, Problem
 from . import models as m
+from .locations import CONTENT_ENV, own_or_shipped
 from .situations import SITUATION_FIELDS, check_condition
 from .yaml_source import YamlDocument, read_yaml, validation_problems
 
-#: Environment variable naming the content folder (default: the repository's exercises/).
-CONTENT_ENV = "DATASHARING_WORKSHOP_CONTENT"
 DEFAULT_JURISDICTION = "ct"
 
 #: Catalogue files, the model each must match, and whether a jurisdiction must have it.
@@ -99,15 +98,13 @@ def content_root() -> Path:
     """The folder holding one sub-folder per jurisdiction.
 
     ``$DATASHARING_WORKSHOP_CONTENT`` if set; otherwise the ``exercises/`` folder of the
-    repository this package was installed from; otherwise ``./exercises``.
+    workshop folder in use (the first ``workshop.yml`` here or above); otherwise the
+    content the kit ships (see :mod:`.locations`).
     """
     env = os.environ.get(CONTENT_ENV)
     if env:
         return Path(env).expanduser()
-    repo = Path(__file__).resolve().parents[3] / "exercises"
-    if repo.is_dir():
-        return repo
-    return Path.cwd() / "exercises"
+    return own_or_shipped("exercises")
 
 
 def available_jurisdictions(root: Path | None = None) -> list[str]:

@@ -37,6 +37,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from ..errors import ContentError, Problem
+from .locations import GUIDE_ENV, own_or_shipped
 from .models import Entry, Text
 from .yaml_source import display_path, format_field, load_as_written
 
@@ -54,8 +55,6 @@ __all__ = [
     "render_page_html",
 ]
 
-#: Environment variable naming the guide folder (default: the repository's facilitator_guide/).
-GUIDE_ENV = "DATASHARING_WORKSHOP_GUIDE"
 INDEX = "index"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 _SESSION_STEM = re.compile(r"^\d{2}_[a-z0-9_]+$")
@@ -97,14 +96,12 @@ class GuidePage:
 
 
 def guide_root() -> Path:
-    """``$DATASHARING_WORKSHOP_GUIDE``, else the repository's ``facilitator_guide/``."""
+    """``$DATASHARING_WORKSHOP_GUIDE``, else the workshop folder's ``facilitator_guide/``,
+    else the guide the kit ships (see :mod:`.locations`)."""
     env = os.environ.get(GUIDE_ENV)
     if env:
         return Path(env).expanduser()
-    repo = Path(__file__).resolve().parents[3] / "facilitator_guide"
-    if repo.is_dir():
-        return repo
-    return Path.cwd() / "facilitator_guide"
+    return own_or_shipped("facilitator_guide")
 
 
 def _read_page(path: Path) -> GuidePage:

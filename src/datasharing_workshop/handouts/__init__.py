@@ -21,12 +21,13 @@ three seconds here):
 ``execute``, ``preprocessors``, ``variants``, ``render``
     The heavy part, imported only inside worker processes.
 
-Importing this package imports nothing but :mod:`pathlib`.
+Importing this package imports nothing but :mod:`pathlib` and :mod:`importlib.resources`.
 """
 
+from importlib.resources import files as _files
 from pathlib import Path as _Path
 
 #: The kit's nbconvert template folder (``templates/handout``, extending ``lab``).
-TEMPLATE_BASEDIR = _Path(__file__).resolve().parents[1] / "templates"
+TEMPLATE_BASEDIR = _Path(str(_files("datasharing_workshop") / "templates"))
 TEMPLATE_NAME = "handout"
 TEMPLATE_DIR = TEMPLATE_BASEDIR / TEMPLATE_NAME

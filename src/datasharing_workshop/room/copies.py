@@ -46,9 +46,10 @@ DEFAULT_OUTPUT = Path("build") / "app"
 
 
 def notebooks_folder() -> Path:
-    """The kit's ``notebooks/`` folder: the repository's, else ``./notebooks``."""
-    repo = Path(__file__).resolve().parents[3] / "notebooks"
-    return repo if repo.is_dir() else Path.cwd() / "notebooks"
+    """The workshop folder's ``notebooks/`` (``workshop.yml`` here or above), else the kit's."""
+    from ..content.locations import own_or_shipped
+
+    return own_or_shipped("notebooks")
 
 
 def kit_metadata(nb: nbformat.NotebookNode) -> dict[str, Any]:

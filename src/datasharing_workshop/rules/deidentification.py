@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..content.catalogue import content_root
+from ..content.locations import shipped
 from ..content.yaml_source import display_path
 from ..errors import ContentError, Problem
 from .suppression import CountTable, Suppression, suppress
@@ -104,7 +105,7 @@ def data_folder() -> Path:
     own = content_root() / "data"
     if own.is_dir():
         return own
-    return Path(__file__).resolve().parents[3] / "exercises" / "data"
+    return shipped("exercises") / "data"
 
 
 @dataclass(frozen=True)

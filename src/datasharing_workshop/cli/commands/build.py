@@ -47,16 +47,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--config",
         type=Path,
-        default=Path("workshop.yml"),
+        default=None,
         metavar="FILE",
-        help="workshop config (default: workshop.yml)",
+        help="workshop config (default: the first workshop.yml in this folder or above)",
     )
     parser.add_argument(
         "--output",
         type=Path,
-        default=Path("build/handouts"),
+        default=None,
         metavar="DIR",
-        help="where the handouts go (default: build/handouts)",
+        help="where the handouts go (default: build/handouts beside workshop.yml)",
     )
     parser.add_argument(
         "--cache",
@@ -121,11 +121,15 @@ def run(args: argparse.Namespace) -> int:
         0 on success. Errors are raised as KitError (ContentError and InputError: exit 2;
         BuildError: exit 1) and printed by the command line.
     """
+    from ...content.locations import find_config
     from ...handouts.build import BuildOptions, build_handouts
+    from ...handouts.config import DEFAULT_CONFIG
 
+    config = args.config or getattr(args, "workshop_config", None) or find_config()
+    config = config or DEFAULT_CONFIG
     options = BuildOptions(
-        config=args.config,
-        output=args.output,
+        config=config,
+        output=args.output or Path(config).parent / "build" / "handouts",
         cache_dir=args.cache,
         jobs=args.jobs,
         force=args.force,
