@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 PDF_STAMP  := $(VENV)/.installed-pdf
 PORT ?= 8866
 
-.PHONY: handouts pdf test lab app serve validate lint format clean bench
+.PHONY: handouts pdf test lab app serve validate lint format clean bench schemas
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This kit needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -77,6 +77,11 @@ app: $(RUN_STAMP)
 # start page, every participant page, the facilitator console and the table cards.
 serve: $(RUN_STAMP)
 	$(BIN)/datasharing-workshop serve --config $(or $(CONFIG),workshop.yml) $(SERVE_ARGS)
+
+# JSON Schemas of the content YAML (exercises/schemas/) from the models, and the
+# `# yaml-language-server: $schema=` line of each content file. Run after changing a model.
+schemas: $(RUN_STAMP)
+	$(BIN)/python -m datasharing_workshop.cli.schemas
 
 clean:
 	rm -rf build

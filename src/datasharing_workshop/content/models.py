@@ -155,6 +155,16 @@ class Size(Entry):
         return cls(kind="fixed", max_bytes=size, text=str(value))
 
 
+#: A size as written in YAML (for the JSON Schema editors read).
+SizeText = Annotated[
+    str,
+    Field(
+        description="a size such as 35 MB or 1.5 GB (decimal units), or unlimited, or varies",
+        examples=["35 MB", "1.5 GB", "unlimited", "varies"],
+    ),
+]
+
+
 class Recipient(Entry):
     id: Id
     label: Text
@@ -168,7 +178,8 @@ class SizeLimit(Entry):
     recipients: list[Id] | None = Field(None, description="recipient ids; omit for everyone")
     note: str = ""
 
-    @field_validator("max_size", mode="before")
+    # The schema shows what people write ("35 MB", "unlimited"), not the parsed Size.
+    @field_validator("max_size", mode="before", json_schema_input_type=SizeText)
     @classmethod
     def _size(cls, value: object) -> Size:
         return Size.parse(value)
@@ -190,7 +201,7 @@ class Channel(Entry):
     source: Source
     basis: Basis
 
-    @field_validator("notify_it_over", mode="before")
+    @field_validator("notify_it_over", mode="before", json_schema_input_type=SizeText | None)
     @classmethod
     def _notify(cls, value: object) -> Size | None:
         return None if value is None else Size.parse(value)

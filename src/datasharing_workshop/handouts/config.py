@@ -139,7 +139,7 @@ class WorkshopConfig(BaseModel):
                 raise ValueError(f"not a real day ({exc}), got {value!r}") from None
         raise ValueError(f"expected an ISO date such as 2025-03-14 (year-month-day), got {value!r}")
 
-    @field_validator("groups", mode="before")
+    @field_validator("groups", mode="before", json_schema_input_type=list[Text | GroupEntry])
     @classmethod
     def _group_names(cls, value: Any) -> Any:
         if isinstance(value, list):
