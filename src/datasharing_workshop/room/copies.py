@@ -230,3 +230,24 @@ def serve(folder: Path, *, port: int = DEFAULT_PORT, extra_args: Sequence[str] =
         return subprocess.call(command, env=os.environ.copy())
     except FileNotFoundError as exc:  # pragma: no cover - sys.executable always exists
         raise BuildError(f"cannot start Voilà: {exc}") from None
+
+
+def participants_only(folder: Path) -> list[Path]:
+    """Replace every notebook in ``folder`` by its participant copy, in place.
+
+    For a server only participants use, such as a Binder image (``postBuild`` calls this):
+    afterwards no route (Voilà, JupyterLab, the file browser, nbconvert) can show a
+    facilitator or answer-key cell, because none is left. Never run it on a checkout you
+    keep. Every notebook is checked before any is written, so an unknown tag changes
+    nothing.
+
+    Raises
+    ------
+    BuildError
+        A notebook cannot be read or has an unknown tag.
+    """
+    sources = sorted(Path(folder).glob("*.ipynb"))
+    copies = [(path, participant_copy(_read(path), name=str(path))) for path in sources]
+    for path, nb in copies:
+        nbformat.write(nb, path)
+    return [path for path, _ in copies]
