@@ -1,11 +1,16 @@
 """The kit as a new user installs it: a wheel in a fresh virtual environment.
 
-Builds the wheel from this checkout, installs it (not editable, with its dependencies)
-into a new venv, writes a workshop folder with `datasharing-workshop init` in a temporary
-folder, and from there runs `validate`, `build` (and `build --pdf` when the command has
-it) and one notebook through papermill. Nothing may come from the checkout: the
-environment has no PYTHONPATH, the commands run outside it, and the installed package
-must not name it.
+Builds the wheel from this checkout, installs it (not editable) into a new venv, writes a
+workshop folder with `datasharing-workshop init` in a temporary folder, and from there runs
+`validate`, `build` (and `build --pdf` when the command has it) and one notebook through
+papermill. Nothing may come from the checkout: the environment has no PYTHONPATH, the
+commands run outside it, and the installed package must not name it.
+
+The kit's dependencies (JupyterLab, Voila, ... about 250 MB) are not downloaded again: the
+new venv reads them from this test run's environment through a plain path line in a
+``.pth`` file, which adds that folder to ``sys.path`` without running the ``.pth`` files
+in it (so this checkout's editable install stays out). ``DSW_WHEEL_FULL_INSTALL=1``
+installs the wheel with all its dependencies from PyPI instead, as a user would.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import time
 import zipfile
 from pathlib import Path
@@ -66,8 +72,16 @@ def installed(tmp_path_factory):
     (wheel,) = (root / "dist").glob("datasharing_workshop-*.whl")
     run([sys.executable, "-m", "venv", str(root / "venv")], root, env)
     bin_dir = root / "venv" / ("Scripts" if os.name == "nt" else "bin")
+    venv_python = str(bin_dir / "python")
     started = time.perf_counter()
-    run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)], root, env)
+    if os.environ.get("DSW_WHEEL_FULL_INSTALL"):
+        run([venv_python, "-m", "pip", "install", "-q", str(wheel)], root, env)
+    else:
+        purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
+        site = Path(run([venv_python, "-c", purelib], root, env).stdout.strip())
+        # This environment's packages as a plain path: its own .pth files are not run.
+        (site / "zz_test_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+        run([venv_python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], root, env)
     seconds = time.perf_counter() - started
     print(
         f"\nwheel {wheel.name}: {wheel.stat().st_size / 1e3:.0f} kB; installed in {seconds:.0f} s"
@@ -100,6 +114,14 @@ def test_the_wheel_carries_the_content_notebooks_guide_and_template(installed):
         assert expected, folder
         assert expected <= names, sorted(expected - names)[:5]
     assert "datasharing_workshop/kit/workshop.yml" in names
+    # Every file of the package (code, templates, room pages, ...) is in the wheel too.
+    package = REPO / "src" / "datasharing_workshop"
+    own = {
+        f"datasharing_workshop/{p.relative_to(package).as_posix()}"
+        for p in package.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+    assert own <= names, sorted(own - names)[:5]
     assert "datasharing_workshop/templates/handout/index.html.j2" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
 
@@ -128,6 +150,7 @@ def test_the_installed_kit_reads_its_own_files(installed):
     venv = (root / "venv").resolve()
     for path in paths:
         assert Path(path).resolve().is_relative_to(venv), path
+        assert not Path(path).resolve().is_relative_to(REPO), path
 
 
 def test_init_writes_a_folder_the_facilitator_owns(workshop):
@@ -219,7 +242,9 @@ def test_one_notebook_runs_through_papermill_in_the_workshop_folder(installed, w
     notebooks = workshop / "notebooks"
     run(
         [
-            str(bin_dir / "papermill"),
+            str(bin_dir / "python"),
+            "-m",
+            "papermill",
             "--cwd",
             str(notebooks),
             "03_classify_data.ipynb",
