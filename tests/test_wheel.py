@@ -82,6 +82,8 @@ def installed(tmp_path_factory):
         # This environment's packages as a plain path: its own .pth files are not run.
         (site / "zz_test_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
         run([venv_python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], root, env)
+        # ... and their Jupyter data (nbconvert's lab template, kernelspecs) the same way.
+        env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     seconds = time.perf_counter() - started
     print(
         f"\nwheel {wheel.name}: {wheel.stat().st_size / 1e3:.0f} kB; installed in {seconds:.0f} s"
