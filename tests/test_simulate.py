@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from datasharing_workshop.breakouts.registry import BREAKOUTS
 from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.errors import ContentError
 from datasharing_workshop.plenary import observations as observations_module
+from datasharing_workshop.reportback import simulate as simulate_module
 from datasharing_workshop.reportback.simulate import (
     group_names,
     load_simulated_notes,
     simulate_workshop,
 )
 from datasharing_workshop.store import AnswerStore
-from datasharing_workshop.widgets import common
 
 
 def saved(path, workshop="rehearsal"):
@@ -33,7 +34,7 @@ def test_four_groups_answer_every_scenario_and_observers_log_notes(tmp_path):
     path = tmp_path / "a.sqlite"
     sim = simulate_workshop(path, "rehearsal", groups=4, seed=3)
     assert sim.groups == ("Group A", "Group B", "Group C", "Group D")
-    assert sim.exercises == ("classify_data", "transfer_channel")
+    assert sim.exercises == tuple(BREAKOUTS)  # every registered breakout
     scenarios = sum(len(load_scenarios(e, "ct")) for e in sim.exercises)
     with AnswerStore(path) as store:
         latest = store.latest_answers("rehearsal")
@@ -53,41 +54,49 @@ def test_the_same_seed_gives_the_same_workshop(tmp_path):
     assert saved(tmp_path / "a.sqlite") != saved(tmp_path / "c.sqlite")
 
 
-def test_answers_and_notes_go_through_the_widgets_functions(tmp_path, monkeypatch):
+def test_answers_and_notes_go_through_the_check_buttons_functions(tmp_path, monkeypatch):
     calls = {"answers": 0, "notes": 0}
-    real_saver = common.answer_saver
+    real_save = simulate_module.save_attempt
     real_save_observation = observations_module.save_observation
 
-    def counting_saver(*args, **kwargs):
-        save = real_saver(*args, **kwargs)
-
-        def wrapped(evaluation):
-            calls["answers"] += 1
-            return save(evaluation)
-
-        return wrapped
+    def counting_save(*args, **kwargs):
+        calls["answers"] += 1
+        return real_save(*args, **kwargs)
 
     def counting_save_observation(*args, **kwargs):
         calls["notes"] += 1
         return real_save_observation(*args, **kwargs)
 
-    monkeypatch.setattr(common, "answer_saver", counting_saver)
+    monkeypatch.setattr(simulate_module, "save_attempt", counting_save)
     monkeypatch.setattr(observations_module, "save_observation", counting_save_observation)
     sim = simulate_workshop(tmp_path / "a.sqlite", "rehearsal", groups=2, seed=5, notes_per_group=3)
     assert calls == {"answers": sim.answers, "notes": 6}
 
 
-def test_answers_are_judged_like_a_check_press(tmp_path):
-    # Every stored verdict carries the breakout's own feedback text.
+def test_answers_are_judged_like_a_check_press(tmp_path, ct):
+    # Every stored verdict is what the breakout's own grading says of the stored answer.
     simulate_workshop(tmp_path / "a.sqlite", "rehearsal", groups=2, seed=1)
     answers, _ = saved(tmp_path / "a.sqlite")
-    for _group, exercise, _scenario, answer, correct, score, feedback in answers:
-        assert feedback and 0 <= score <= 1
-        if exercise == "transfer_channel":
-            assert set(answer) == {"channel", "steps"}
-        else:
-            assert all(set(v) == {"category", "rule"} for v in answer.values())
-        assert correct == (score == 1.0) or exercise == "classify_data"
+    scenarios = {e: {s.id: s for s in load_scenarios(e, "ct")} for e in BREAKOUTS}
+    assert {a[1] for a in answers} == set(BREAKOUTS)
+    for _group, exercise, scenario, answer, correct, score, feedback in answers:
+        again = BREAKOUTS[exercise].grade(ct, scenarios[exercise][scenario], answer, "standard")
+        assert (correct, score, feedback) == (again.correct, again.score, again.feedback.text())
+        assert not again.blank and again.items
+
+
+def test_a_simulation_loads_no_widgets(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from datasharing_workshop.reportback.simulate import simulate_workshop\n"
+        f"simulate_workshop({str(tmp_path / 'a.sqlite')!r}, 'rehearsal', groups=1, seed=1)\n"
+        "print('ipywidgets' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_notes_use_the_invented_examples_only(tmp_path, ct):

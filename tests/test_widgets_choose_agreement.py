@@ -9,11 +9,12 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.breakouts.scenarios import (
+from datasharing_workshop.breakouts.choose_agreement import (
     AgreementScenario,
     agreement_situation,
-    load_scenarios,
+    agreement_subject,
 )
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.agreements import advise_agreements
@@ -43,7 +44,7 @@ def tick(box: ExerciseBox, ids) -> None:
 
 
 def subject(agreement_id: str) -> str:
-    return choose_agreement.agreement_subject(CT.agreements[agreement_id])
+    return agreement_subject(CT.agreements[agreement_id])
 
 
 def scenario(scenario_id: str) -> AgreementScenario:
@@ -205,13 +206,14 @@ def test_agreements_that_work_together_are_named_even_when_one_is_missed():
     assert box.last_evaluation.score == pytest.approx(6 / 7, abs=1e-4)
 
 
-def test_nothing_ticked():
+def test_nothing_ticked_asks_for_an_answer_and_reveals_nothing(store_file):
     box = make("monthly-caseload-file")
     box.check_button.click()
     evaluation = box.last_evaluation
-    assert evaluation.feedback.summary == choose_agreement.NOTHING_TICKED
-    assert evaluation.answer == {"agreements": []}
-    assert evaluation.correct is False
+    assert evaluation.blank and evaluation.answer == {"agreements": []}
+    assert "Choose an answer first" in box.feedback.value
+    assert all(agreement_subject(a) not in box.feedback.value for a in CT.agreements.values())
+    assert not store_file.exists() or AnswerStore(store_file).count_answers() == 0
 
 
 def test_re_running_shows_saved_ticks_and_feedback(store_file):

@@ -9,7 +9,8 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.breakouts.scenarios import ClassifyScenario, load_scenarios
+from datasharing_workshop.breakouts.classify_data import ClassifyScenario
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.sensitivity import dataset_sensitivity, lineage
@@ -195,13 +196,23 @@ def test_quasi_identifiers_are_pointed_out_together():
     assert personal.meaning in text
 
 
-def test_unanswered_fields_are_not_yet():
+def test_nothing_chosen_asks_for_an_answer_and_reveals_nothing():
     box = make("library-card-holders")
+    box.check_button.click()
+    assert box.last_evaluation.blank
+    assert "Choose an answer first" in box.feedback.value
+    assert "Your answer" not in box.feedback.value and box.save_status.value == ""
+
+
+def test_unanswered_fields_are_missed():
+    box = make("library-card-holders")
+    box.category_dropdowns["card_type"].value = "public"
     box.check_button.click()
     text = box.last_evaluation.feedback.text()
     assert text.splitlines()[0] == "0 of 4 fields right."
     assert "Your answer: no category chosen; governing rule: none chosen." in text
-    assert box.last_evaluation.score == 0.0
+    marks = {i.item: i.mark for i in box.last_evaluation.items}
+    assert marks["card_holder_name"] == "missed"
 
 
 def test_re_running_shows_saved_answers_and_saved_feedback(store_file):
@@ -353,6 +364,7 @@ def test_an_unreadable_store_is_reported_not_raised(tmp_path):
         IDS[0], workshop_id=WORKSHOP, group=GROUP, store_path=str(tmp_path)
     )  # a folder, not a store
     assert "Saved answers could not be read" in box.save_status.value
+    box.category_dropdowns[next(iter(box.category_dropdowns))].value = "public"
     box.check_button.click()
     assert box.save_status.value.startswith("<p>✘ Not saved:")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pytest
 
+from datasharing_workshop.breakouts.base import Evaluation, Feedback, FeedbackItem, Link
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.reasons import Reason
 from datasharing_workshop.store import AnswerStore
@@ -12,12 +13,8 @@ from datasharing_workshop.widgets import common
 from datasharing_workshop.widgets.common import (
     MARKER_MIME,
     WIDGET_VIEW_MIME,
-    Evaluation,
     ExerciseList,
     ExerciseSettings,
-    Feedback,
-    FeedbackItem,
-    Link,
     answer_saver,
     exercise_box,
     pick_scenario,

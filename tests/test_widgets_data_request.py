@@ -9,7 +9,8 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.breakouts.scenarios import RequestScenario, load_scenarios
+from datasharing_workshop.breakouts.data_request import RequestScenario
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.requests import review_request

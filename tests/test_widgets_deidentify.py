@@ -14,7 +14,8 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.breakouts.scenarios import DeidentifyScenario, load_scenarios
+from datasharing_workshop.breakouts.deidentify import DeidentifyScenario
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.content.catalogue import content_root, load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.deidentification import DROP, KEEP, TooDetailed, option_label

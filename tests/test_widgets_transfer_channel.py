@@ -11,7 +11,8 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
-from datasharing_workshop.breakouts.scenarios import TransferScenario, load_scenarios
+from datasharing_workshop.breakouts.scenarios import load_scenarios
+from datasharing_workshop.breakouts.transfer_channel import TransferScenario
 from datasharing_workshop.content.catalogue import content_root, load_catalogue
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.rules.transfer import advise_transfer, steps_before_sending
@@ -215,15 +216,14 @@ def test_deidentifiable_request_asks_to_remove_identifying_fields_first():
     )
 
 
-def test_no_channel_chosen():
+def test_no_channel_chosen_asks_for_an_answer_and_reveals_nothing():
     box = make("trail-map-email")
     box.check_button.click()
-    text = box.last_evaluation.feedback.text()
-    assert text.startswith("No channel chosen yet.")
-    email = CT.channels["email"].short
-    assert f"ℹ Note: The steps are checked for {email}, the best choice." in text
+    assert box.last_evaluation.blank
     assert box.last_evaluation.answer == {"channel": "", "steps": []}
-    assert box.last_evaluation.correct is False
+    assert "Choose an answer first" in box.feedback.value
+    assert CT.channels["email"].short not in box.feedback.value  # the best channel stays hidden
+    assert box.save_status.value == ""
 
 
 def test_dataset_scenarios_list_the_fields_of_the_breakout_1_dataset():

@@ -18,13 +18,13 @@ from urllib.parse import quote
 import nbformat
 import pytest
 
+from datasharing_workshop.breakouts.base import MARKS, Evaluation
 from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.room.copies import breakout_notebooks, kit_metadata
 from datasharing_workshop.rules.transfer import advise_transfer, steps_before_sending
 from datasharing_workshop.store import AnswerStore
 from datasharing_workshop.widgets import classify_data, transfer_channel
-from datasharing_workshop.widgets.common import MARKS, Evaluation
 
 pytestmark = pytest.mark.browser
 

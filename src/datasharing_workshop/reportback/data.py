@@ -1,19 +1,16 @@
-"""Turn one workshop's saved answers into what the report-back shows.
+"""Turn one workshop's saved answers into what the report-back shows, item by item.
 
-An answer record is one group's latest attempt at one scenario. The report-back compares
-it with the key item by item:
+Every breakout grades an answer into per-item marks (:class:`~..breakouts.base.ItemMark`:
+right, nearly, wrong, missed, not needed, with the key in words and the playbook section).
+The store keeps them with every attempt; an attempt saved without them (an older store) is
+graded here by the same breakout function, through the registry. So this module knows no
+breakout by name: each record becomes one :class:`ItemAnswer` per item, for the group's
+latest attempt and, beside it, its first.
 
-* ``classify_data``: one item per field of the scenario's dataset; the group's category
-  (and governing rule) against the key's. The answer dict is
-  ``{field: {"category": id, "rule": id or "none"}}`` (see
-  :func:`datasharing_workshop.widgets.classify_data.check_classification`).
-* ``transfer_channel``: one item per scenario; the group's channel against the best
-  channel the rules pick. The answer dict is ``{"channel": id, "steps": [ids]}``.
-* any other exercise (a breakout this module does not know yet): one item per scenario,
-  the answer shown as text and judged by the stored ``correct`` flag.
+Answers to an exercise or a scenario the current files do not have are shown as saved,
+judged by the stored ``correct`` flag.
 
-Nothing here draws or formats; :mod:`.render` and :mod:`.charts` do that. Only the standard
-library, the catalogue, the scenarios and the rules are imported, so the shaping is quick.
+Nothing here draws or formats; :mod:`.render` and :mod:`.charts` do that.
 """
 
 from __future__ import annotations
@@ -23,15 +20,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from ..breakouts.scenarios import (
-    BREAKOUTS,
-    DEFAULT_SET,
-    load_scenarios,
-    scenario_path,
-    transfer_categories,
-)
+from ..breakouts.base import DEFAULT_SET, MARK_WORDS, ItemMark, Mark
+from ..breakouts.registry import BREAKOUTS
+from ..breakouts.scenarios import load_scenarios, scenario_path
 from ..content.catalogue import Catalogue, load_catalogue
 from ..errors import ContentError, InputError
 from ..store import AnswerRecord, AnswerStore, Observation, resolve_store_path
@@ -55,14 +48,11 @@ __all__ = [
     "most_missed",
 ]
 
-Result = Literal["right", "nearly", "wrong"]
+Result = Mark
 
 #: How each result is written: words and a symbol, so it reads in black and white. The
 #: same marks as the breakout widgets' feedback.
-RESULT_WORDS: dict[str, str] = {"right": "✔ Right", "nearly": "◐ Nearly", "wrong": "✘ Not yet"}
-
-#: What the classify widget saves when a field has no governing rule.
-NO_RULE = "none"
+RESULT_WORDS: dict[str, str] = MARK_WORDS
 
 
 @dataclass(frozen=True)
@@ -72,43 +62,55 @@ class Item:
     exercise: str
     scenario: str
     scenario_title: str
-    #: The dataset field, for items that are one field of a scenario; else None.
-    field: str | None
-    #: The key's answer as an id (category, channel), or None when there is no key.
+    #: The item's id within its scenario (a field name, ``channel``); "" for a whole answer.
+    item: str
+    #: The item as a person reads it; "" for a whole answer.
+    item_label: str
+    #: The right answer in words, or None when there is no key.
     key: str | None
-    key_label: str
     #: Playbook section id that explains the answer, when known.
     source: str | None
-    #: The key's second part, when the exercise has one (the governing rule's id).
-    key_detail: str | None = None
-    #: How to show ``key_detail`` (the rule's name).
-    key_detail_label: str = ""
+
+    @property
+    def key_label(self) -> str:
+        return self.key if self.key is not None else ""
+
+    @property
+    def field(self) -> str:
+        return self.item_label
 
     @property
     def label(self) -> str:
-        return f"{self.scenario_title} › {self.field}" if self.field else self.scenario_title
+        return (
+            f"{self.scenario_title} › {self.item_label}" if self.item_label else self.scenario_title
+        )
 
 
 @dataclass(frozen=True)
 class ItemAnswer:
-    """One group's answer to one item."""
+    """One group's answer to one item (in its latest attempt, or its first)."""
 
     item: Item
     group: str
-    chosen: str
     chosen_label: str
     result: Result
-    #: A second part of the answer (the governing rule chosen), when there is one.
-    detail: str = ""
+    reason: str = ""
+
+    @property
+    def chosen(self) -> str:
+        return self.chosen_label
 
 
 @dataclass(frozen=True)
 class ExerciseInfo:
     id: str
     title: str
-    kind: Literal["classify", "transfer", "generic"]
-    #: Items in the order of the scenario file (for known exercises), then as answered.
+    #: Whether a breakout graded these answers item by item (False: shown as saved).
+    graded: bool
+    #: Items in the order of the scenario file, then as answered.
     items: tuple[Item, ...]
+    #: What each cell of the answers table shows.
+    note: str = ""
 
 
 @dataclass
@@ -119,17 +121,23 @@ class ReportData:
     catalogue: Catalogue
     groups: list[str]
     exercises: list[ExerciseInfo]
+    #: Each group's latest attempt at each scenario.
     records: list[AnswerRecord]
+    #: Per item, from the latest attempts.
     answers: list[ItemAnswer]
     observations: list[Observation]
     scenario_set: str = DEFAULT_SET
     store_path: Path | None = None
     #: Problems worth telling the facilitator (a scenario file that could not be read...).
     notes: list[str] = field(default_factory=list)
-    #: For transfer scenarios: channel id -> "best" / "allowed" / "refused", per scenario.
-    channel_verdicts: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Other workshops the store holds answers for (filled when this one has none).
     other_workshops: list[str] = field(default_factory=list)
+    #: Per item, from each group's first attempt at each scenario.
+    first_answers: list[ItemAnswer] = field(default_factory=list)
+    #: Each group's first attempt at each scenario.
+    first_records: list[AnswerRecord] = field(default_factory=list)
+    #: (group, exercise, scenario) -> how many times the group pressed Check.
+    attempts: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def exercise(self, exercise_id: str) -> ExerciseInfo | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
@@ -167,7 +175,7 @@ def load_report_data(
         own = store is None
         store = store or AnswerStore(path, create=False)
         try:
-            records = store.latest_answers(workshop_id)
+            records = store.answers(workshop_id)
             observations = store.observations(workshop_id)
             others = [] if records else [w for w in store.workshops() if w != workshop_id]
         finally:
@@ -195,25 +203,45 @@ def build_report_data(
     store_path: Path | None = None,
     exercise_order: Sequence[str] | None = None,
 ) -> ReportData:
-    """Compare records (latest attempts) with the keys; see :func:`load_report_data`."""
+    """Compare attempts with the keys; see :func:`load_report_data`.
+
+    ``records`` may hold every attempt (oldest first, as :meth:`AnswerStore.answers`
+    returns them) or only the latest ones; the report uses each group's first and latest
+    attempt at each scenario.
+    """
+    first: dict[tuple[str, str, str], AnswerRecord] = {}
+    latest: dict[tuple[str, str, str], AnswerRecord] = {}
+    attempts: Counter[tuple[str, str, str]] = Counter()
+    for record in sorted(records, key=lambda r: r.id):
+        key = (record.group, record.exercise, record.scenario)
+        first.setdefault(key, record)
+        latest[key] = record
+        attempts[key] += 1
+    order = sorted(latest)
     data = ReportData(
         workshop=workshop_id,
         catalogue=catalogue,
         groups=sorted({r.group for r in records}),
         exercises=[],
-        records=list(records),
+        records=[latest[k] for k in order],
         answers=[],
         observations=list(observations),
         scenario_set=scenario_set,
         store_path=store_path,
+        first_records=[first[k] for k in order],
+        attempts=dict(attempts),
     )
-    by_exercise: dict[str, list[AnswerRecord]] = defaultdict(list)
-    for record in records:
-        by_exercise[record.exercise].append(record)
+    by_exercise: dict[str, list[str]] = defaultdict(list)
+    for key in order:
+        by_exercise[key[1]].append(key)  # type: ignore[arg-type]
     for exercise_id in _exercise_order(by_exercise, exercise_order):
-        info, answers = _compare(data, exercise_id, by_exercise[exercise_id])
+        keys = by_exercise[exercise_id]
+        info, answers, firsts = _compare(
+            data, exercise_id, [latest[k] for k in keys], [first[k] for k in keys]
+        )
         data.exercises.append(info)
         data.answers += answers
+        data.first_answers += firsts
     return data
 
 
@@ -239,6 +267,8 @@ def _agenda_exercises() -> list[str]:
 # Scenario files parsed once per (file, modification time): a facilitator re-runs the
 # report-back many times during the discussion.
 _SCENARIO_CACHE: dict[tuple[str, str, str], tuple[int, list[Any]]] = {}
+# Grades of attempts saved without marks, per (store row, scenario file stamp).
+_GRADE_CACHE: dict[tuple[Any, ...], tuple[ItemMark, ...]] = {}
 
 
 def _scenarios(cat: Catalogue, exercise_id: str, scenario_set: str) -> list[Any]:
@@ -252,171 +282,6 @@ def _scenarios(cat: Catalogue, exercise_id: str, scenario_set: str) -> list[Any]
     return cached[1]
 
 
-def _compare(
-    data: ReportData, exercise_id: str, records: list[AnswerRecord]
-) -> tuple[ExerciseInfo, list[ItemAnswer]]:
-    title = _exercise_title(exercise_id)
-    scenarios: list[Any] = []
-    if exercise_id in ("classify_data", "transfer_channel"):
-        try:
-            scenarios = _scenarios(data.catalogue, exercise_id, data.scenario_set)
-        except ContentError as exc:
-            data.notes.append(
-                f"The key for '{title}' could not be read, so its answers are shown without "
-                f"it: {exc.problems[0]}"
-            )
-    if exercise_id == "classify_data" and scenarios:
-        return _compare_classify(data, exercise_id, title, scenarios, records)
-    if exercise_id == "transfer_channel" and scenarios:
-        return _compare_transfer(data, exercise_id, title, scenarios, records)
-    return _compare_generic(exercise_id, title, records)
-
-
-def _exercise_title(exercise_id: str) -> str:
-    breakout = BREAKOUTS.get(exercise_id)
-    if breakout is not None:
-        return breakout.title
-    words = exercise_id.replace("_", " ").replace("-", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
-def _compare_classify(
-    data: ReportData, exercise_id: str, title: str, scenarios: list[Any], records
-) -> tuple[ExerciseInfo, list[ItemAnswer]]:
-    from ..rules.sensitivity import lineage
-
-    cat = data.catalogue
-    items: dict[tuple[str, str], Item] = {}
-    for sc in scenarios:
-        for f in sc.dataset.fields:
-            key_cat = cat.categories[f.category]
-            items[(sc.id, f.name)] = Item(
-                exercise_id,
-                sc.id,
-                sc.title,
-                f.name,
-                f.category,
-                key_cat.short,
-                key_cat.source,
-                key_detail=f.rule or NO_RULE,
-                key_detail_label=_rule_label(cat, f.rule or NO_RULE),
-            )
-    fields_of = {sc.id: [f.name for f in sc.dataset.fields] for sc in scenarios}
-    answers: list[ItemAnswer] = []
-    extra: list[Item] = []
-    generic: list[AnswerRecord] = []
-    for record in records:
-        names = fields_of.get(record.scenario)
-        if names is None:
-            generic.append(record)  # a scenario the current file no longer has
-            continue
-        for name in names:
-            item = items[(record.scenario, name)]
-            given = record.answer.get(name)
-            given = given if isinstance(given, Mapping) else {}
-            chosen = str(given.get("category") or "")
-            rule = str(given.get("rule") or "")
-            if chosen == item.key and rule == item.key_detail:
-                result: Result = "right"
-            elif chosen == item.key or (chosen and chosen in lineage(cat, item.key or "")[1:]):
-                result = "nearly"  # right category with the wrong rule, or the wider category
-            else:
-                result = "wrong"
-            answers.append(
-                ItemAnswer(
-                    item,
-                    record.group,
-                    chosen,
-                    _category_label(cat, chosen),
-                    result,
-                    _rule_label(cat, rule),
-                )
-            )
-    if generic:
-        info, more = _compare_generic(exercise_id, title, generic)
-        extra += info.items
-        answers += more
-    return ExerciseInfo(exercise_id, title, "classify", (*items.values(), *extra)), answers
-
-
-def _category_label(cat: Catalogue, category_id: str) -> str:
-    if not category_id:
-        return "(none chosen)"
-    found = cat.categories.get(category_id)
-    return found.short if found else category_id
-
-
-def _rule_label(cat: Catalogue, rule_id: str) -> str:
-    if not rule_id:
-        return "(no rule chosen)"
-    if rule_id == NO_RULE:
-        return "no special rule"
-    found = cat.governing_rules.get(rule_id)
-    return found.name if found else rule_id
-
-
-def _compare_transfer(
-    data: ReportData, exercise_id: str, title: str, scenarios: list[Any], records
-) -> tuple[ExerciseInfo, list[ItemAnswer]]:
-    cat = data.catalogue
-    items: dict[str, Item] = {}
-    datasets = scenario_path("classify_data", scenario_set=data.scenario_set, catalogue=cat)
-    key = (str(cat.folder), data.scenario_set, _stamp(datasets))
-    cached = _VERDICT_CACHE.get(key)
-    if cached is None or cached[0] is not cat or cached[1] is not scenarios:
-        # The rules' verdicts depend only on the catalogue and the scenarios, both cached
-        # while their files are unchanged; working them out again (and re-reading the
-        # datasets transfer scenarios refer to) would dominate a re-run of the report.
-        cached = (cat, scenarios, _transfer_verdicts(cat, scenarios, data.scenario_set))
-        _VERDICT_CACHE.clear()
-        _VERDICT_CACHE[key] = cached
-    all_verdicts, notes = cached[2]
-    data.notes += notes
-    for sc in scenarios:
-        verdicts = all_verdicts[sc.id]
-        best_id = next((c for c, v in verdicts.items() if v == "best"), None)
-        data.channel_verdicts[sc.id] = verdicts
-        best = cat.channels.get(best_id or "")
-        items[sc.id] = Item(
-            exercise_id,
-            sc.id,
-            sc.title,
-            None,
-            best_id,
-            best.short if best else "(no channel fits)",
-            best.source if best else sc.source,
-        )
-    answers: list[ItemAnswer] = []
-    generic: list[AnswerRecord] = []
-    for record in records:
-        item = items.get(record.scenario)
-        if item is None:
-            generic.append(record)
-            continue
-        chosen = str(record.answer.get("channel") or "")
-        verdict = data.channel_verdicts.get(record.scenario, {}).get(chosen)
-        if record.correct:
-            result: Result = "right"
-        elif verdict in ("best", "allowed"):
-            result = "nearly"  # the channel may carry the file; the steps were not all right
-        else:
-            result = "wrong"
-        found = cat.channels.get(chosen)
-        label = found.short if found else (chosen or "(none chosen)")
-        steps = record.answer.get("steps")
-        detail = ", ".join(str(s) for s in steps) if isinstance(steps, list) else ""
-        answers.append(ItemAnswer(item, record.group, chosen, label, result, detail))
-    extra: tuple[Item, ...] = ()
-    if generic:
-        info, more = _compare_generic(exercise_id, title, generic)
-        extra = info.items
-        answers += more
-    return ExerciseInfo(exercise_id, title, "transfer", (*items.values(), *extra)), answers
-
-
-_VERDICT_CACHE: dict[tuple[str, str, int], tuple[Catalogue, list[Any], Any]] = {}
-
-
 def _stamp(path: Path) -> int:
     try:
         return path.stat().st_mtime_ns
@@ -424,55 +289,86 @@ def _stamp(path: Path) -> int:
         return -1
 
 
-def _transfer_verdicts(
-    cat: Catalogue, scenarios: list[Any], scenario_set: str
-) -> tuple[dict[str, dict[str, str]], list[str]]:
-    """Per scenario: channel id -> "best" / "allowed" / "refused", and any problems."""
-    from ..rules.transfer import advise_transfer, make_transfer
-
-    out: dict[str, dict[str, str]] = {}
-    notes: list[str] = []
-    for sc in scenarios:
-        verdicts: dict[str, str] = {}
-        best_id = sc.expected_best
+def _compare(
+    data: ReportData,
+    exercise_id: str,
+    latest: list[AnswerRecord],
+    first: list[AnswerRecord],
+) -> tuple[ExerciseInfo, list[ItemAnswer], list[ItemAnswer]]:
+    breakout = BREAKOUTS.get(exercise_id)
+    title = breakout.title if breakout is not None else _words(exercise_id)
+    scenarios: dict[str, Any] = {}
+    if breakout is not None:
         try:
-            transfer = make_transfer(
-                cat,
-                transfer_categories(cat, sc, scenario_set),
-                sc.size,
-                sc.recipient,
-                deidentified_ok=sc.deidentified_ok,
-            )
-            advice = advise_transfer(cat, transfer)
-            best_id = advice.best.channel.id if advice.best else best_id
-            for verdict in advice.verdicts:
-                verdicts[verdict.channel.id] = "allowed" if verdict.allowed else "refused"
+            scenarios = {
+                sc.id: sc for sc in _scenarios(data.catalogue, exercise_id, data.scenario_set)
+            }
         except ContentError as exc:
-            notes.append(f"Scenario '{sc.id}': {exc.problems[0].message}")
-        except InputError as exc:
-            notes.append(f"Scenario '{sc.id}': {exc}")
-        if best_id:
-            verdicts[best_id] = "best"
-        out[sc.id] = verdicts
-    return out, notes
-
-
-def _compare_generic(
-    exercise_id: str, title: str, records: Iterable[AnswerRecord]
-) -> tuple[ExerciseInfo, list[ItemAnswer]]:
-    items: dict[str, Item] = {}
-    answers = []
-    for record in records:
-        item = items.get(record.scenario)
-        if item is None:
-            item = items[record.scenario] = Item(
-                exercise_id, record.scenario, record.scenario, None, None, "", None
+            data.notes.append(
+                f"The key for '{title}' could not be read, so its answers are shown without "
+                f"it: {exc.problems[0]}"
             )
-        text = answer_summary(record.answer)
-        answers.append(
-            ItemAnswer(item, record.group, text, text, "right" if record.correct else "wrong")
+    items: dict[tuple[str, str], Item] = {}
+    order = {sc_id: n for n, sc_id in enumerate(scenarios)}
+
+    def judge(record: AnswerRecord) -> list[ItemAnswer]:
+        sc = scenarios.get(record.scenario)
+        marks = _marks(data, breakout, sc, record) if sc is not None else None
+        if marks is None:  # an exercise or scenario the files do not have (any more)
+            key = (record.scenario, "")
+            item = items.setdefault(
+                key, Item(exercise_id, record.scenario, record.scenario, "", "", None, None)
+            )
+            text = answer_summary(record.answer)
+            return [ItemAnswer(item, record.group, text, "right" if record.correct else "wrong")]
+        out = []
+        for m in marks:
+            item = items.setdefault(
+                (record.scenario, m.item),
+                Item(exercise_id, sc.id, sc.title, m.item, m.label, m.key, m.source or sc.source),
+            )
+            out.append(
+                ItemAnswer(item, record.group, m.chosen or "(nothing chosen)", m.mark, m.reason)
+            )
+        return out
+
+    answers = [a for r in latest for a in judge(r)]
+    firsts = [a for r in first for a in judge(r)]
+    ranked = sorted(items.values(), key=lambda i: (order.get(i.scenario, len(order)), i.scenario))
+    graded = breakout is not None and bool(scenarios)
+    note = (
+        getattr(breakout, "report_note", "")
+        if graded
+        else (
+            "These answers are for a breakout or scenario the current files do not have; "
+            "they are shown as saved."
         )
-    return ExerciseInfo(exercise_id, title, "generic", tuple(items.values())), answers
+    )
+    return ExerciseInfo(exercise_id, title, graded, tuple(ranked), note), answers, firsts
+
+
+def _marks(data: ReportData, breakout: Any, scenario: Any, record: AnswerRecord):
+    stored = getattr(record, "marks", None)  # stores written before marks were kept lack it
+    if stored:
+        return tuple(ItemMark.from_json(m) for m in stored if isinstance(m, Mapping))
+    path = scenario_path(breakout.id, scenario_set=data.scenario_set, catalogue=data.catalogue)
+    key = (str(data.store_path), record.id, record.exercise, record.scenario, _stamp(path))
+    found = _GRADE_CACHE.get(key)
+    if found is None:
+        try:
+            found = breakout.grade(data.catalogue, scenario, record.answer, data.scenario_set).items
+        except (ContentError, InputError) as exc:
+            data.notes.append(f"Scenario '{record.scenario}': {exc}")
+            return None
+        if len(_GRADE_CACHE) > 20_000:
+            _GRADE_CACHE.clear()
+        _GRADE_CACHE[key] = found
+    return found or None
+
+
+def _words(exercise_id: str) -> str:
+    words = exercise_id.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def answer_summary(answer: Any, limit: int = 80) -> str:
@@ -506,10 +402,13 @@ class Score:
     mean: float
 
 
-def group_scores(data: ReportData) -> dict[tuple[str, str], Score]:
-    """``(group, exercise) -> Score`` from the stored ``correct`` and ``score``."""
+def group_scores(data: ReportData, *, first: bool = False) -> dict[tuple[str, str], Score]:
+    """``(group, exercise) -> Score`` from the stored ``correct`` and ``score``.
+
+    Latest attempts by default; ``first=True`` scores each group's first attempts.
+    """
     buckets: dict[tuple[str, str], list[AnswerRecord]] = defaultdict(list)
-    for record in data.records:
+    for record in data.first_records if first else data.records:
         buckets[(record.group, record.exercise)].append(record)
     out = {}
     for key, records in buckets.items():
@@ -557,10 +456,22 @@ def confusions(data: ReportData) -> tuple[list[str], dict[tuple[str, str], int]]
         unknown id, at the end, when they occur). ``counts``: ``(key label, chosen label) ->
         number of answers``; the diagonal holds the right answers.
     """
+    from ..breakouts.classify_data import BREAKOUT as classify
+    from ..breakouts.classify_data import confusion_pairs
+
     counts: Counter[tuple[str, str]] = Counter()
-    for a in data.answers:
-        if a.item.exercise == "classify_data" and a.item.field is not None:
-            counts[(a.item.key_label, a.chosen_label)] += 1
+    records = [r for r in data.records if r.exercise == classify.id]
+    if records:
+        try:
+            scenarios = {
+                s.id: s for s in _scenarios(data.catalogue, classify.id, data.scenario_set)
+            }
+        except ContentError:
+            scenarios = {}
+        for record in records:
+            sc = scenarios.get(record.scenario)
+            if sc is not None:
+                counts.update(confusion_pairs(data.catalogue, sc, record.answer))
     labels = [c.short for c in data.catalogue.categories.values()]
     seen = {label for pair in counts for label in pair}
     labels = [label for label in labels if label in seen] + sorted(seen - set(labels))
@@ -587,23 +498,26 @@ def channel_choices(data: ReportData) -> list[ChannelCount]:
     that may carry the file, "refused" one that may not. Channels in catalogue order;
     channels nobody chose are left out.
     """
+    verdict_of = {"right": "best", "nearly": "allowed"}
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     for a in data.answers:
-        if a.item.exercise != "transfer_channel" or a.item.field is not None:
+        if a.item.exercise != "transfer_channel" or a.item.item != "channel":
             continue
-        if a.item.scenario not in data.channel_verdicts:
-            continue
-        verdict = data.channel_verdicts[a.item.scenario].get(a.chosen, "refused")
-        tally[a.chosen][verdict] += 1
+        tally[a.chosen_label][verdict_of.get(a.result, "refused")] += 1
     cat = data.catalogue
-    order = [c for c in cat.channels if c in tally] + sorted(set(tally) - set(cat.channels))
-    out = []
-    for channel_id in order:
-        found = cat.channels.get(channel_id)
-        label = found.short if found else (channel_id or "(none chosen)")
-        c = tally[channel_id]
-        out.append(ChannelCount(channel_id, label, c["best"], c["allowed"], c["refused"]))
-    return out
+    by_label = {c.short: c.id for c in cat.channels.values()}
+    order = [c.short for c in cat.channels.values() if c.short in tally]
+    order += sorted(set(tally) - set(order))
+    return [
+        ChannelCount(
+            by_label.get(label, label),
+            label,
+            tally[label]["best"],
+            tally[label]["allowed"],
+            tally[label]["refused"],
+        )
+        for label in order
+    ]
 
 
 @dataclass(frozen=True)
@@ -620,7 +534,7 @@ class Disagreement:
 
 
 def disagreements(data: ReportData) -> list[Disagreement]:
-    """Items the groups answered differently (or all got wrong), most divided first.
+    """Items two or more groups answered differently (or all got wrong), most divided first.
 
     "Most divided" means the second-largest bloc is largest: a 2-2 split is a better
     discussion than 3-1. Items every group got wrong come next, even when they agreed.
@@ -634,6 +548,8 @@ def disagreements(data: ReportData) -> list[Disagreement]:
         for a in answers:
             blocs[a.chosen_label].append(a.group)
         missed = sum(a.result != "right" for a in answers)
+        if len({a.group for a in answers}) < 2:
+            continue  # one group's answer is no disagreement, and "all missed" needs two
         if len(blocs) < 2 and missed < len(answers):
             continue
         split = tuple(

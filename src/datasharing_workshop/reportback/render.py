@@ -41,6 +41,7 @@ def overview_table(data: ReportData) -> HtmlBlock:
             message += " " + other_workshops_note(data.other_workshops, data.workshop)
         return _wrap(f"<p><strong>{escape(message)}</strong></p>", message)
     scores = group_scores(data)
+    first = group_scores(data, first=True)
     head = "".join(f'<th scope="col">{escape(e.title)}</th>' for e in data.exercises)
     rows = []
     lines = []
@@ -51,8 +52,11 @@ def overview_table(data: ReportData) -> HtmlBlock:
             if s is None:
                 cells.append("<td>—</td>")
             else:
-                cells.append(f"<td>{s.right} of {s.answered} right · {s.mean:.0%}</td>")
-                lines.append(f"{group} / {e.title}: {s.right} of {s.answered} right")
+                f = first.get((group, e.id))
+                changed = f is not None and (f.right, f.mean) != (s.right, s.mean)
+                first_text = f" (first try: {f.right} right · {f.mean:.0%})" if changed else ""
+                cells.append(f"<td>{s.right} of {s.answered} right{first_text} · {s.mean:.0%}</td>")
+                lines.append(f"{group} / {e.title}: {s.right} of {s.answered} right{first_text}")
         rows.append(f'<tr><th scope="row">{escape(group)}</th>{"".join(cells)}</tr>')
     summary = (
         f"<p>{len(data.groups)} groups, {len(data.records)} answers (each group's latest "
@@ -60,31 +64,46 @@ def overview_table(data: ReportData) -> HtmlBlock:
     )
     notes = "".join(f"<p><em>{escape(n)}</em></p>" for n in data.notes)
     table = (
-        f"<table><caption>Results by group: scenarios fully right, and the average score "
-        f'(partial credit)</caption><thead><tr><th scope="col">Group</th>{head}</tr></thead>'
+        f"<table><caption>Results by group: scenarios fully right in the latest attempt (and "
+        f"in the first), and the average score (partial credit)</caption>"
+        f'<thead><tr><th scope="col">Group</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     return _wrap(summary + table + notes, "\n".join(lines))
 
 
-def _cell(answer: ItemAnswer | None, show_detail: bool) -> str:
+def _cell(answer: ItemAnswer | None, first: ItemAnswer | None, tries: int) -> str:
     if answer is None:
         return "<td>—</td>"
-    detail = ""
-    if show_detail and answer.detail:
-        detail = f"<br><small>{escape(answer.detail)}</small>"
+    before = ""
+    if first is not None and tries > 1:
+        if (first.chosen_label, first.result) != (answer.chosen_label, answer.result):
+            before = (
+                f"<br><small>First try: {escape(first.chosen_label)} · "
+                f"{RESULT_WORDS[first.result]}</small>"
+            )
+        else:
+            before = "<br><small>First try: the same</small>"
     return (
         f'<td class="dsw-{answer.result}">{escape(answer.chosen_label)}<br>'
-        f"{RESULT_WORDS[answer.result]}{detail}</td>"
+        f"{RESULT_WORDS[answer.result]}{before}</td>"
     )
 
 
 def answers_table(data: ReportData, exercise: ExerciseInfo) -> HtmlBlock:
-    """Items (rows) by groups (columns) for one exercise, with the key in the first column."""
+    """Items (rows) by groups (columns) for one exercise, with the key in the first column.
+
+    Each cell shows the group's latest attempt and, when the group checked more than once,
+    its first attempt beside it (where the learning shows).
+    """
     by_item: dict[int, dict[str, ItemAnswer]] = defaultdict(dict)
+    first_by_item: dict[int, dict[str, ItemAnswer]] = defaultdict(dict)
     for a in data.answers:
         if a.item.exercise == exercise.id:
             by_item[id(a.item)][a.group] = a
+    for a in data.first_answers:
+        if a.item.exercise == exercise.id:
+            first_by_item[id(a.item)][a.group] = a
     groups = data.groups
     head = "".join(f'<th scope="col">{escape(g)}</th>' for g in groups)
     rows = []
@@ -92,29 +111,27 @@ def answers_table(data: ReportData, exercise: ExerciseInfo) -> HtmlBlock:
         answers = by_item.get(id(item))
         if not answers:
             continue
-        key = escape(item.key_label) if item.key is not None else "<em>no key</em>"
-        if item.key_detail_label:
-            key += f"<br><small>{escape(item.key_detail_label)}</small>"
+        firsts = first_by_item.get(id(item), {})
+        key = escape(item.key) if item.key is not None else "<em>shown as saved</em>"
         source = (
             f"<br><small>{section_link(data.catalogue, item.source)}</small>"
-            if (item.source)
+            if item.source and item.source in data.catalogue.sections
             else ""
         )
         label = escape(item.scenario_title)
-        if item.field:
-            label += f" › <code>{escape(item.field)}</code>"
-        cells = "".join(_cell(answers.get(g), exercise.kind == "classify") for g in groups)
+        if item.item_label:
+            label += f" › {escape(item.item_label)}"
+        cells = "".join(
+            _cell(
+                answers.get(g),
+                firsts.get(g),
+                data.attempts.get((g, exercise.id, item.scenario), 1),
+            )
+            for g in groups
+        )
         rows.append(f'<tr><th scope="row">{label}{source}</th><td>{key}</td>{cells}</tr>')
-    detail = {
-        "classify": "Each cell: the category chosen, the result, and the governing rule chosen.",
-        "transfer": (
-            "Each cell: the channel chosen and the result (◐ Nearly: the channel may carry the "
-            "file, but the steps before sending were not all right)."
-        ),
-        "generic": "This exercise has no key the report-back can read; answers are shown as saved.",
-    }[exercise.kind]
     body = (
-        f"<h3>{escape(exercise.title)}</h3><p>{escape(detail)}</p>"
+        f"<h3>{escape(exercise.title)}</h3><p>{escape(exercise.note)}</p>"
         f'<table><thead><tr><th scope="col">Item</th><th scope="col">Key</th>{head}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
     )
@@ -127,7 +144,7 @@ def prompts_list(prompts: list[Prompt], questions: list[str]) -> HtmlBlock:
         body = "<p><strong>Where the groups disagreed</strong> (most divided first):</p>"
         body += bullet_list((escape(p.text) for p in prompts), ordered=True)
     else:
-        body = "<p>The groups agreed on every item they answered.</p>"
+        body = "<p>No item was answered differently by two or more groups.</p>"
     body += "<p><strong>Questions for the whole room:</strong></p>"
     body += bullet_list(escape(q) for q in questions)
     text = "\n".join([*(p.text for p in prompts), *questions])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..breakouts.scenarios import DEFAULT_SET
+from ..breakouts.base import DEFAULT_SET
 from ..plenary.display import HtmlBlock, escape
 from ..store import AnswerStore
 from . import charts, render

@@ -21,25 +21,23 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..breakouts.scenarios import (
-    DEFAULT_SET,
+from ..breakouts.base import DEFAULT_SET, Evaluation
+from ..breakouts.choose_agreement import (
+    CONSIDER_MARK,
+    NEEDED_MARK,
     AgreementScenario,
+    agreement_label,
     agreement_situation,
-    load_scenarios,
+    check_agreements,
 )
+from ..breakouts.scenarios import load_scenarios
 from ..content.catalogue import Catalogue, load_catalogue
-from ..content.models import Agreement
 from ..content.situations import Situation
 from ..rules.agreements import AgreementAdvice, advise_agreements
 from ..rules.reasons import join_words
 from ..store import AnswerRecord
 from .common import (
-    Evaluation,
     ExerciseBox,
-    Feedback,
-    FeedbackItem,
-    Kind,
-    Link,
     escape,
     exercise_box,
     feedback_section,
@@ -51,15 +49,6 @@ from .common import (
 
 EXERCISE = "choose_agreement"
 
-NEEDED_MARK = "✔ Needed"  # in the answer key; a right tick says "✔ Right"
-MISSED_MARK = "✘ Missed"
-NEEDLESS_MARK = "✘ Not needed here"
-CONSIDER_MARK = "ℹ Worth considering"
-TOGETHER_SUBJECT = "Together"
-
-NOTHING_TICKED = (
-    "Nothing ticked yet: tick every agreement this share needs, or “No agreement needed”."
-)
 YES, NO = "Yes", "No"
 FREQUENCY = {"one_off": "Once: a single transfer", "ongoing": "Ongoing: many transfers over time"}
 PARAMETERS = {
@@ -81,146 +70,6 @@ INSTRUCTIONS = (
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _is_abbreviation(agreement: Agreement) -> bool:
-    # "MOU", "DUA / DUL"; not "None needed", which reads as words.
-    return not any(ch.islower() for ch in agreement.abbreviation)
-
-
-def agreement_label(agreement: Agreement) -> str:
-    """'MOU: Memorandum of Understanding'; the name alone when the abbreviation is words."""
-    if not _is_abbreviation(agreement):
-        return agreement.name
-    return f"{agreement.abbreviation}: {agreement.name}"
-
-
-def agreement_subject(agreement: Agreement) -> str:
-    """What a feedback line is about: 'MOU', or the name when there is no abbreviation."""
-    return agreement.abbreviation if _is_abbreviation(agreement) else agreement.name
-
-
-def _links(reasons: Iterable[Any]) -> tuple[Link, ...]:
-    return tuple(Link.from_reason(r) for r in reasons)
-
-
-def _section_link(catalogue: Catalogue, section_id: str) -> Link:
-    section = catalogue.section(section_id)
-    return Link(section.title, section.url)
-
-
-# --------------------------------------------------------------------------- the verdict
-
-
-def check_agreements(
-    catalogue: Catalogue, situation: Situation, ticked: Iterable[str]
-) -> Evaluation:
-    """Judge a group's agreements for one proposed share.
-
-    Parameters
-    ----------
-    situation
-        The share, from :func:`~datasharing_workshop.breakouts.scenarios.agreement_situation`.
-    ticked
-        Ids of the agreements the group ticked (unknown ids are ignored).
-
-    Returns
-    -------
-    Evaluation
-        ``answer`` is ``{"agreements": [ids in catalogue order]}``; ``marks`` has every
-        agreement id that was needed, ticked or worth considering.
-    """
-    chosen = {a for a in ticked if a in catalogue.agreements}
-    advice = advise_agreements(catalogue, situation)
-    needed = {fit.agreement.id: fit for fit in advice.needed}
-    consider = {fit.agreement.id: fit for fit in advice.consider}
-    level = catalogue.level(situation.sensitivity)
-    items: list[FeedbackItem] = []
-    marks: dict[str, Kind] = {}
-    words: dict[str, str] = {}
-    right = judged = missed = needless = 0
-    for agreement in catalogue.agreements.values():
-        a = agreement.id
-        subject = agreement_subject(agreement)
-        if a in consider:
-            fit = consider[a]
-            marks[a], words[a] = "info", CONSIDER_MARK
-            items.append(
-                FeedbackItem(
-                    "info",
-                    subject,
-                    tuple(r.text for r in fit.reasons),
-                    _links(fit.reasons),
-                    mark=CONSIDER_MARK,
-                )
-            )
-            continue
-        judged += 1
-        if a in needed:
-            fit = needed[a]
-            if a in chosen:
-                right += 1
-                marks[a] = "right"
-                items.append(
-                    FeedbackItem(
-                        "right", subject, tuple(r.text for r in fit.reasons), _links(fit.reasons)
-                    )
-                )
-            else:
-                missed += 1
-                marks[a], words[a] = "wrong", MISSED_MARK
-                items.append(
-                    FeedbackItem(
-                        "wrong",
-                        subject,
-                        (*(r.text for r in fit.reasons), agreement.summary),
-                        _links(fit.reasons),
-                        mark=MISSED_MARK,
-                    )
-                )
-        elif a in chosen:
-            needless += 1
-            marks[a], words[a] = "wrong", NEEDLESS_MARK
-            links = [_section_link(catalogue, agreement.source)]
-            if _means_none(agreement):  # ticked "none needed" for data that is not public
-                sentences = [catalogue.message("agreement_not_public", level=level.label)]
-            else:
-                sentences = [
-                    catalogue.message(
-                        "agreement_not_fit", agreement=agreement.name, summary=agreement.summary
-                    )
-                ]
-            if advice.none_needed:
-                sentences.append(catalogue.message("agreement_none_needed"))
-                links.append(_section_link(catalogue, "no-agreement-needed"))
-            items.append(
-                FeedbackItem("wrong", subject, tuple(sentences), tuple(links), mark=NEEDLESS_MARK)
-            )
-        else:
-            right += 1
-    items += [
-        FeedbackItem("info", TOGETHER_SUBJECT, (r.text,), _links([r])) for r in advice.together
-    ]
-    correct = missed == 0 and needless == 0
-    if not chosen:
-        summary = NOTHING_TICKED
-    elif correct:
-        summary = f"Exactly the agreements this share needs: {right} of {judged} right. Well done."
-    else:
-        summary = f"{right} of {judged} right: {missed} missed, {needless} not needed here."
-    return Evaluation(
-        answer={"agreements": [a for a in catalogue.agreements if a in chosen]},
-        correct=correct,
-        score=round(right / judged, 4) if judged else 0.0,
-        feedback=Feedback(summary, tuple(items)),
-        marks=marks,
-        mark_words=words,
-    )
-
-
-def _means_none(agreement: Agreement) -> bool:
-    """The catalogue's "no agreement needed" entry: it fits only public data."""
-    return any(fit.when.get("data_public") is True for fit in agreement.fits)
 
 
 # --------------------------------------------------------------------------- HTML pieces

@@ -16,18 +16,20 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..breakouts.scenarios import DEFAULT_SET, ClassifyScenario, load_scenarios
+from ..breakouts.base import DEFAULT_SET, Evaluation
+from ..breakouts.classify_data import (
+    NO_RULE,
+    NO_RULE_LABEL,
+    NOT_CHOSEN,
+    ClassifyScenario,
+    check_classification,
+)
+from ..breakouts.scenarios import load_scenarios
 from ..content.catalogue import Catalogue, load_catalogue
-from ..rules.reasons import with_basis
-from ..rules.sensitivity import dataset_sensitivity, lineage
+from ..rules.sensitivity import dataset_sensitivity
 from ..store import AnswerRecord
 from .common import (
-    Evaluation,
     ExerciseBox,
-    Feedback,
-    FeedbackItem,
-    Kind,
-    Link,
     escape,
     exercise_box,
     feedback_section,
@@ -39,13 +41,9 @@ from .common import (
 )
 
 EXERCISE = "classify_data"
-NOT_CHOSEN = ""
-#: The rule answer meaning "no special rule governs this field".
-NO_RULE = "none"
 
 CHOOSE_CATEGORY = "— choose a category —"
 CHOOSE_RULE = "— choose a rule —"
-NO_RULE_LABEL = "None: no special rule"
 
 
 # --------------------------------------------------------------------------- the verdict
@@ -59,147 +57,6 @@ def rule_options(catalogue: Catalogue) -> list[tuple[str, str]]:
     return [(CHOOSE_RULE, NOT_CHOSEN), (NO_RULE_LABEL, NO_RULE)] + [
         (r.name, r.id) for r in catalogue.governing_rules.values()
     ]
-
-
-def check_classification(
-    catalogue: Catalogue, scenario: ClassifyScenario, answers: Mapping[str, Mapping[str, str]]
-) -> Evaluation:
-    """Judge a group's classification of every field of a scenario's dataset.
-
-    Parameters
-    ----------
-    answers
-        ``{field name: {"category": id, "rule": id or "none"}}``; missing or ``""`` means
-        not chosen.
-
-    Returns
-    -------
-    Evaluation
-        ``answer`` as it is saved (every field, in dataset order), ``marks`` per field name.
-    """
-    items: list[FeedbackItem] = []
-    marks: dict[str, Kind] = {}
-    saved: dict[str, dict[str, str]] = {}
-    points = 0.0
-    right = 0
-    fields = scenario.dataset.fields
-    for f in fields:
-        given = answers.get(f.name, {})
-        chosen_cat = str(given.get("category") or NOT_CHOSEN)
-        chosen_rule = str(given.get("rule") or NOT_CHOSEN)
-        saved[f.name] = {"category": chosen_cat, "rule": chosen_rule}
-        key_cat = catalogue.categories[f.category]
-        key_rule = f.rule or NO_RULE
-        if chosen_cat == f.category or chosen_cat in f.also_right:
-            cat_kind: Kind = "right"
-        elif chosen_cat and chosen_cat in lineage(catalogue, f.category)[1:]:
-            cat_kind = "nearly"
-        else:
-            cat_kind = "wrong"
-        rule_right = chosen_rule == key_rule
-        points += {"right": 0.5, "nearly": 0.25}.get(cat_kind, 0.0) + (0.5 if rule_right else 0.0)
-        field_sentence = _field_sentence(catalogue, f.name, key_cat)
-        links = [_section_link(catalogue, key_cat.source)]
-        rule_sentence = _rule_sentence(catalogue, f.rule)
-        if cat_kind == "right" and rule_right:
-            right += 1
-            marks[f.name] = "right"
-            items.append(
-                FeedbackItem("right", f.name, (field_sentence, rule_sentence), tuple(links))
-            )
-            continue
-        kind: Kind = "nearly" if cat_kind != "wrong" else "wrong"
-        marks[f.name] = kind
-        sentences = [_your_answer(catalogue, chosen_cat, chosen_rule)]
-        if f.explanation:
-            sentences.append(f.explanation)
-        sentences.append(field_sentence)
-        if not rule_right:
-            sentences.append(rule_sentence)
-            if f.rule:
-                rule = catalogue.governing_rules[f.rule]
-                sentences.append(rule.summary)
-                links.append(_section_link(catalogue, rule.source))
-        items.append(FeedbackItem(kind, f.name, tuple(sentences), tuple(links)))
-
-    truth = dataset_sensitivity(catalogue, {f.name: f.category for f in fields})
-    chosen = {name: a["category"] for name, a in saved.items()}
-    if all(chosen.values()):
-        theirs = dataset_sensitivity(catalogue, chosen)
-        if theirs.level.id != truth.level.id:
-            items.append(
-                FeedbackItem(
-                    "wrong",
-                    "Whole dataset",
-                    (
-                        catalogue.message(
-                            "dataset_your_level",
-                            theirs=theirs.level.label,
-                            level=truth.level.label,
-                        ),
-                    ),
-                )
-            )
-    for reason in truth.reasons:
-        subject = "Together" if reason is not truth.reasons[0] else "Whole dataset"
-        items.append(FeedbackItem("info", subject, (reason.text,), (Link.from_reason(reason),)))
-
-    total = len(fields)
-    correct = right == total
-    summary = f"{right} of {total} fields right."
-    if correct:
-        summary += " Well done: every field is right."
-    return Evaluation(
-        answer=saved,
-        correct=correct,
-        score=round(points / total, 4),
-        feedback=Feedback(summary, tuple(items)),
-        marks=marks,
-    )
-
-
-def _section_link(catalogue: Catalogue, section_id: str) -> Link:
-    section = catalogue.section(section_id)
-    return Link(section.title, section.url)
-
-
-def _field_sentence(catalogue: Catalogue, name: str, category: Any) -> str:
-    # A quasi-identifier's own level is "public", so the usual "... that makes it public"
-    # would contradict the "together they identify" note; its definition says both halves.
-    if category.combination is not None:
-        return with_basis(
-            catalogue,
-            category.basis,
-            catalogue.message(
-                "field_quasi", field=name, category=category.name, definition=category.definition
-            ),
-        )
-    level = catalogue.level(category.level)
-    return with_basis(
-        catalogue,
-        category.basis,
-        catalogue.message("field_level", field=name, category=category.name, level=level.label),
-    )
-
-
-def _rule_sentence(catalogue: Catalogue, rule_id: str | None) -> str:
-    if rule_id is None:
-        return catalogue.message("field_no_rule")
-    rule = catalogue.governing_rules[rule_id]
-    return catalogue.message("field_rule", rule=rule.name, full_name=rule.full_name)
-
-
-def _your_answer(catalogue: Catalogue, category: str, rule: str) -> str:
-    cat = catalogue.categories[category].name if category in catalogue.categories else None
-    if rule == NO_RULE:
-        rule_text = NO_RULE_LABEL
-    elif rule in catalogue.governing_rules:
-        rule_text = catalogue.governing_rules[rule].name
-    else:
-        rule_text = None
-    return (
-        f"Your answer: {cat or 'no category chosen'}; governing rule: {rule_text or 'none chosen'}."
-    )
 
 
 # --------------------------------------------------------------------------- HTML pieces

@@ -21,35 +21,29 @@ labels only.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import ipywidgets as widgets
 
-from ..breakouts.scenarios import DEFAULT_SET
+from ..breakouts.base import (
+    DEFAULT_SET,
+    Evaluation,
+    escape,
+    link,
+    save_attempt,
+)
 from ..content.dates import format_moment
 from ..errors import InputError, KitError
-from ..rules.reasons import Reason
 from ..store import AnswerRecord, AnswerStore, resolve_store_path
 
 #: Mime type of the marker the handout builder looks for in each exercise's output.
 MARKER_MIME = "application/vnd.datasharing-workshop.exercise+json"
 #: Mime type of a live widget view (ipywidgets' own).
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
-
-Kind = Literal["right", "nearly", "wrong", "info"]
-
-#: What starts each feedback line. Words and a symbol, never colour alone.
-MARKS: dict[str, str] = {
-    "right": "✔ Right",
-    "nearly": "◐ Nearly",
-    "wrong": "✘ Not yet",
-    "info": "ℹ Note",
-}
 
 CHECK_LABEL = "Check"
 CHECK_TOOLTIP = "Check your answers and see feedback"
@@ -86,16 +80,6 @@ CSS = """
 .dsw-feedback ul { padding-left: 1.2em; }
 .dsw-feedback li { margin-bottom: 0.4em; }
 """
-
-
-def escape(text: object) -> str:
-    """HTML-escape any text that comes from a file, the store or a person."""
-    return html.escape(str(text), quote=True)
-
-
-def link(title: str, url: str) -> str:
-    """A playbook link that opens in a new tab, so the exercise stays open."""
-    return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(title)}</a>'
 
 
 # --------------------------------------------------------------------------- settings
@@ -200,95 +184,6 @@ def saved_answer(
 # --------------------------------------------------------------------------- feedback
 
 
-@dataclass(frozen=True)
-class Link:
-    title: str
-    url: str
-
-    @classmethod
-    def from_reason(cls, reason: Reason) -> Link:
-        return cls(reason.section_title, reason.url)
-
-
-@dataclass(frozen=True)
-class FeedbackItem:
-    """One line of feedback: a mark ("✔ Right"), what it is about, sentences, sources."""
-
-    kind: Kind
-    subject: str
-    sentences: tuple[str, ...]
-    links: tuple[Link, ...] = ()
-    mark: str = ""
-
-    @property
-    def mark_text(self) -> str:
-        return self.mark or MARKS[self.kind]
-
-    def html(self) -> str:
-        head = f"<strong>{escape(self.mark_text)}</strong>"
-        head += f" · <strong>{escape(self.subject)}</strong>:" if self.subject else ":"
-        body = " ".join(escape(s) for s in self.sentences)
-        sources = ""
-        if self.links:
-            sources = (
-                ' <span class="dsw-source">Playbook: '
-                + "; ".join(link(ln.title, ln.url) for ln in _unique(self.links))
-                + "</span>"
-            )
-        return f'<li class="dsw-{self.kind}">{head} {body}{sources}</li>'
-
-    def text(self) -> str:
-        head = self.mark_text + (f" · {self.subject}:" if self.subject else ":")
-        sources = "; ".join(ln.title for ln in _unique(self.links))
-        tail = f" (Playbook: {sources})" if sources else ""
-        return f"{head} {' '.join(self.sentences)}{tail}"
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """Everything a Check says: a one-line summary, then one item per field or choice."""
-
-    summary: str
-    items: tuple[FeedbackItem, ...]
-
-    def html(self) -> str:
-        lines = "\n".join(item.html() for item in self.items)
-        return (
-            f'<div class="dsw-feedback" role="status">\n'
-            f'<p class="dsw-summary"><strong>{escape(self.summary)}</strong></p>\n'
-            f"<ul>\n{lines}\n</ul>\n</div>"
-        )
-
-    def text(self) -> str:
-        """Plain text, one line per item: what the answer store keeps."""
-        return "\n".join([self.summary, *(item.text() for item in self.items)])
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The verdict on one attempt, ready to show and to save."""
-
-    answer: dict[str, Any]
-    correct: bool
-    score: float
-    feedback: Feedback
-    #: Per-control verdicts a widget may show next to its controls (key -> kind).
-    marks: Mapping[str, Kind] = field(default_factory=dict)
-    #: Wording of a mark when it is more specific than :data:`MARKS` ("✘ Missed step").
-    mark_words: Mapping[str, str] = field(default_factory=dict)
-
-    def mark_html(self, key: str) -> str:
-        """The mark to show next to one control, or "" when there is none."""
-        kind = self.marks.get(key)
-        if kind is None:
-            return ""
-        return f"<strong>{escape(self.mark_words.get(key) or MARKS[kind])}</strong>"
-
-
-def _unique(links: Iterable[Link]) -> list[Link]:
-    return list(dict.fromkeys(links))
-
-
 def saved_feedback_html(record: AnswerRecord) -> str:
     """Show a saved attempt's feedback, escaped, one paragraph per line."""
     when = _local_time(record.recorded_at)
@@ -328,15 +223,13 @@ def answer_saver(
                 "still yours to read.</p>"
             )
         try:
-            record = store_for(settings).record_answer(
+            record = save_attempt(
+                store_for(settings),
                 workshop=settings.workshop_id,
                 group=settings.group,
                 exercise=exercise,
                 scenario=scenario_id,
-                answer=evaluation.answer,
-                correct=evaluation.correct,
-                score=evaluation.score,
-                feedback=evaluation.feedback.text(),
+                evaluation=evaluation,
             )
         except KitError as error:
             return f"<p>✘ Not saved: {escape(error)}</p>"
@@ -402,6 +295,13 @@ class ExerciseBox(widgets.VBox):
         """What pressing Check does: evaluate, show the feedback, save."""
         evaluation = self._evaluate()
         self.last_evaluation = evaluation
+        if evaluation.blank:  # nothing chosen: ask for an answer, reveal nothing, save nothing
+            self.feedback.value = (
+                f'<div class="dsw-feedback" role="status"><p class="dsw-summary">'
+                f"<strong>{escape(evaluation.feedback.summary)}</strong></p></div>"
+            )
+            self.save_status.value = ""
+            return evaluation
         self.feedback.value = evaluation.feedback.html()
         if self._show_marks is not None:
             self._show_marks(evaluation)

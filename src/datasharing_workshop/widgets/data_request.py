@@ -21,18 +21,21 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..breakouts.scenarios import DEFAULT_SET, RequestScenario, load_scenarios
+from ..breakouts.base import DEFAULT_SET, Evaluation
+from ..breakouts.data_request import (
+    CLEAR_MARK,
+    NEEDS_WORK,
+    NOT_CHECKED,
+    RequestScenario,
+    check_request,
+    short_label,
+)
+from ..breakouts.scenarios import load_scenarios
 from ..content.catalogue import Catalogue, load_catalogue
-from ..content.models import RequestQuestion
-from ..rules.requests import RequestIssue, RequestReview, review_request
+from ..rules.requests import RequestReview, review_request
 from ..store import AnswerRecord
 from .common import (
-    Evaluation,
     ExerciseBox,
-    Feedback,
-    FeedbackItem,
-    Kind,
-    Link,
     escape,
     exercise_box,
     feedback_section,
@@ -44,18 +47,6 @@ from .common import (
 
 EXERCISE = "data_request"
 
-#: How each kind of issue is marked: a missing answer is not yet there; a vague one nearly.
-ISSUE_KIND: dict[str, Kind] = {
-    "missing": "wrong",
-    "too_short": "wrong",
-    "vague": "nearly",
-    "must_mention": "nearly",
-}
-POINTS = {"right": 1.0, "nearly": 0.5, "wrong": 0.0}
-CLEAR_MARK = "✔ Clear"
-NEEDS_WORK = "Needs work"
-NOT_CHECKED = "Not checked yet"
-
 INSTRUCTIONS = (
     "<h3>Your request</h3>\n<p>A colleague started this request. Improve every answer until "
     "the data owner could say yes without writing back to ask, then press "
@@ -66,85 +57,6 @@ INSTRUCTIONS = (
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def short_label(question: RequestQuestion) -> str:
-    """ "Retention" for the question id ``retention``: a short name for lists and marks."""
-    return question.id.replace("_", " ").replace("-", " ").capitalize()
-
-
-def _link(issue: RequestIssue) -> Link:
-    return Link.from_reason(issue.reason)
-
-
-# --------------------------------------------------------------------------- the verdict
-
-
-def check_request(catalogue: Catalogue, answers: Mapping[str, str]) -> Evaluation:
-    """Judge a group's request, question by question.
-
-    Parameters
-    ----------
-    answers
-        ``{question id: text}``; missing or empty means not answered. Unknown ids are
-        ignored.
-
-    Returns
-    -------
-    Evaluation
-        ``answer`` is every question's text (form order, whitespace kept as typed);
-        ``marks`` has every question id.
-    """
-    texts = {q: str(answers.get(q) or "") for q in catalogue.request_questions}
-    review = review_request(catalogue, texts)
-    items: list[FeedbackItem] = []
-    marks: dict[str, Kind] = {}
-    words: dict[str, str] = {}
-    points = 0.0
-    clear = 0
-    for q in catalogue.request_questions.values():
-        found = review.issues_for(q.id)
-        subject = short_label(q)
-        if not found:
-            clear += 1
-            marks[q.id], words[q.id] = "right", CLEAR_MARK
-            points += POINTS["right"]
-            section = catalogue.section(q.source)
-            items.append(
-                FeedbackItem(
-                    "right",
-                    subject,
-                    (catalogue.message("request_clear", question=q.question),),
-                    (Link(section.title, section.url),),
-                    mark=CLEAR_MARK,
-                )
-            )
-            continue
-        issue = found[0]
-        kind = ISSUE_KIND[issue.kind]
-        marks[q.id] = kind
-        points += POINTS[kind]
-        sentences = [issue.text]
-        if issue.kind in ("missing", "too_short"):
-            # These messages say what is wrong but not what good looks like: add the form's help.
-            sentences.append(catalogue.message("request_help", help=q.help))
-        items.append(FeedbackItem(kind, subject, tuple(sentences), (_link(issue),)))
-    if review.summary is not None:
-        items.append(
-            FeedbackItem("info", "", (review.summary.text,), (Link.from_reason(review.summary),))
-        )
-    total = len(catalogue.request_questions)
-    summary = f"{clear} of {total} answers are clear."
-    if review.complete:
-        summary += " Well done: the request is ready for the data owner."
-    return Evaluation(
-        answer=texts,
-        correct=review.complete,
-        score=round(points / total, 4),
-        feedback=Feedback(summary, tuple(items)),
-        marks=marks,
-        mark_words=words,
-    )
 
 
 # --------------------------------------------------------------------------- HTML pieces

@@ -24,29 +24,32 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..breakouts.scenarios import DEFAULT_SET, DeidentifyField, DeidentifyScenario, load_scenarios
+from ..breakouts.base import DEFAULT_SET, Evaluation
+from ..breakouts.deidentify import (
+    THRESHOLD_SUBJECT,
+    DeidentifyScenario,
+    answer_choices,
+    check_deidentification,
+    either_words,
+    result_sentences,
+    starting_choices,
+    tabulator,
+)
+from ..breakouts.scenarios import load_scenarios
 from ..content.catalogue import Catalogue, load_catalogue
 from ..rules.deidentification import (
-    DROP,
-    KEEP,
     Cost,
     Counted,
     Tabulator,
     TooDetailed,
     costs_by_choice,
     costs_by_threshold,
-    load_people,
     option_label,
 )
 from ..rules.suppression import Suppression, suppress
 from ..store import AnswerRecord
 from .common import (
-    Evaluation,
     ExerciseBox,
-    Feedback,
-    FeedbackItem,
-    Kind,
-    Link,
     escape,
     exercise_box,
     feedback_section,
@@ -65,8 +68,6 @@ COMMON_LOW, COMMON_HIGH = 5, 11
 SHOWN_ROWS = 40
 PRIMARY_MARK = "●"
 COMPLEMENT_MARK = "○"
-THRESHOLD_SUBJECT = "Minimum cell size"
-RESULT_SUBJECT = "Your table"
 TOO_DETAILED = "too detailed to count"
 
 INSTRUCTIONS = (
@@ -94,178 +95,6 @@ def threshold_range(catalogue: Catalogue) -> tuple[int, int]:
     """The sizes offered: common practice, widened to include the catalogue's rule."""
     rule = catalogue.jurisdiction.settings.min_cell_size
     return min(COMMON_LOW, rule), max(COMMON_HIGH, rule)
-
-
-# One Tabulator per scenario per kernel, so that re-running the notebook cell (or building
-# the same exercise again) reuses the counts and suppressions already worked out.
-_TABULATORS: dict[str, Tabulator] = {}
-
-
-def tabulator(scenario: DeidentifyScenario) -> Tabulator:
-    """The scenario's people, ready to count (read and worked out once per kernel)."""
-    data = load_people(scenario.data)
-    key = scenario.model_dump_json()
-    found = _TABULATORS.get(key)
-    if found is None or found.data is not data:  # new, or the CSV file changed
-        found = Tabulator(
-            data,
-            [f.name for f in scenario.fields],
-            {f.name: f.options for f in scenario.fields},
-            scenario.columns,
-            scenario.as_of,
-            scenario.only,
-        )
-        if len(_TABULATORS) >= 16:
-            _TABULATORS.pop(next(iter(_TABULATORS)))
-        _TABULATORS[key] = found
-    return found
-
-
-def answer_choices(scenario: DeidentifyScenario) -> dict[str, str]:
-    """The answer key's first right option for every field."""
-    return {f.name: f.answer[0] for f in scenario.fields}
-
-
-def starting_choices(scenario: DeidentifyScenario) -> dict[str, str]:
-    """Before the group decides, every field is kept: the list as it stands."""
-    return {f.name: (KEEP if KEEP in f.options else f.options[0]) for f in scenario.fields}
-
-
-# --------------------------------------------------------------------------- the verdict
-
-
-def _either(options: Sequence[str]) -> str:
-    return " or ".join(option_label(o) for o in options)
-
-
-def field_feedback(
-    catalogue: Catalogue, field: DeidentifyField, choice: str
-) -> tuple[Kind, tuple[str, ...]]:
-    """The verdict on one field's choice, and why."""
-    if choice in field.answer:
-        return "right", (catalogue.message("deid_right", choice=option_label(choice)),)
-    if field.answer == [DROP]:
-        sentence = catalogue.message("deid_not_needed", choice=option_label(choice))
-    elif choice == DROP:
-        sentence = catalogue.message("deid_needed", answer=_either(field.answer))
-    else:
-        order = field.options
-        finest = min(order.index(o) for o in field.answer)
-        key = "deid_too_detailed" if order.index(choice) < finest else "deid_too_coarse"
-        sentence = catalogue.message(key, choice=option_label(choice), answer=_either(field.answer))
-    return "wrong", (sentence, field.explanation) if field.explanation else (sentence,)
-
-
-def result_sentences(catalogue: Catalogue, result: Suppression | TooDetailed) -> tuple[str, ...]:
-    """How much the table hides, in words."""
-    if isinstance(result, TooDetailed):
-        return (
-            catalogue.message(
-                "deid_table_too_big", cells=f"{result.cells:,}", people=f"{result.people:,}"
-            ),
-        )
-    out = [
-        catalogue.message(
-            "deid_hidden",
-            cells=f"{result.hidden_cells:,}",
-            total=f"{result.inner_cells:,}",
-            people=f"{result.hidden_people:,}",
-            everyone=f"{result.table.grand_total:,}",
-            share=f"{result.hidden_share:.0%}",
-        )
-    ]
-    if result.hidden_totals:
-        out.append(catalogue.message("deid_totals_hidden", count=f"{result.hidden_totals:,}"))
-    return tuple(out)
-
-
-def check_deidentification(
-    catalogue: Catalogue,
-    scenario: DeidentifyScenario,
-    choices: Mapping[str, str],
-    threshold: int,
-    result: Suppression | TooDetailed,
-) -> Evaluation:
-    """Judge a group's choices for one scenario.
-
-    Parameters
-    ----------
-    choices
-        Field name -> option id; a missing or unknown option counts as "keep".
-    threshold
-        The minimum cell size the group chose.
-    result
-        The suppressed table for these choices (the widget has it already), or
-        :class:`~datasharing_workshop.rules.deidentification.TooDetailed` when it has too many
-        counts to count.
-
-    Returns
-    -------
-    Evaluation
-        ``answer`` is ``{"fields": {...}, "min_cell_size": k, "hidden_cells": n,
-        "hidden_people": n, "cells": n}`` (the last three ``None`` for a table too detailed
-        to count); ``marks`` has every field name and ``"min_cell_size"``.
-    """
-    items: list[FeedbackItem] = []
-    marks: dict[str, Kind] = {}
-    chosen: dict[str, str] = {}
-    right = 0
-    section = catalogue.section(scenario.source)
-    for f in scenario.fields:
-        choice = choices.get(f.name)
-        choice = choice if choice in f.options else (KEEP if KEEP in f.options else f.options[0])
-        chosen[f.name] = choice
-        kind, sentences = field_feedback(catalogue, f, choice)
-        marks[f.name] = kind
-        right += kind == "right"
-        items.append(FeedbackItem(kind, f.name, sentences, (Link(section.title, section.url),)))
-
-    settings = catalogue.jurisdiction.settings
-    rule = settings.min_cell_size
-    rule_section = catalogue.section(settings.min_cell_size_source)
-    if threshold < rule:
-        kind, key = "wrong", "deid_threshold_low"
-    elif threshold == rule:
-        kind, key = "right", "deid_threshold_ok"
-    else:
-        kind, key = "right", "deid_threshold_strict"
-    marks["min_cell_size"] = kind
-    right += kind == "right"
-    items.append(
-        FeedbackItem(
-            kind,
-            THRESHOLD_SUBJECT,
-            (catalogue.message(key, size=threshold, rule=rule),),
-            (Link(rule_section.title, rule_section.url),),
-        )
-    )
-    items.append(
-        FeedbackItem(
-            "info",
-            RESULT_SUBJECT,
-            result_sentences(catalogue, result),
-            (Link(rule_section.title, rule_section.url),),
-        )
-    )
-    total = len(scenario.fields) + 1
-    correct = right == total
-    summary = f"{right} of {total} choices right."
-    if correct:
-        summary += " Well done: the table answers the question and points to no one."
-    counted = isinstance(result, Suppression)
-    return Evaluation(
-        answer={
-            "fields": chosen,
-            "min_cell_size": threshold,
-            "hidden_cells": result.hidden_cells if counted else None,
-            "hidden_people": result.hidden_people if counted else None,
-            "cells": result.inner_cells if counted else None,
-        },
-        correct=correct,
-        score=round(right / total, 4),
-        feedback=Feedback(summary, tuple(items)),
-        marks=marks,
-    )
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -829,7 +658,7 @@ def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct"
     for i, sc in enumerate(scenarios, start=1):
         rows = "".join(
             f'<tr><th scope="row"><code>{escape(f.name)}</code></th>'
-            f"<td>{escape(_either(f.answer))}</td><td>{escape(f.explanation)}</td></tr>"
+            f"<td>{escape(either_words(f.answer))}</td><td>{escape(f.explanation)}</td></tr>"
             for f in sc.fields
         )
         counted = tabulator(sc).table(answer_choices(sc))

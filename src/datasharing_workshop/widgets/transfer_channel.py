@@ -21,34 +21,28 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..breakouts.scenarios import (
-    DEFAULT_SET,
-    ClassifyScenario,
-    Dataset,
+from ..breakouts.base import DEFAULT_SET, Evaluation
+from ..breakouts.classify_data import ClassifyScenario, Dataset
+from ..breakouts.scenarios import load_scenarios
+from ..breakouts.transfer_channel import (
+    ALLOWED_MARK,
+    REFUSED_MARK,
     TransferScenario,
-    load_scenarios,
-    transfer_categories,
+    check_transfer,
+    scenario_transfer,
+    step_label,
 )
 from ..content.catalogue import Catalogue, load_catalogue
-from ..content.models import Channel
 from ..content.sizes import format_size
-from ..rules.reasons import with_basis
 from ..rules.transfer import (
     Transfer,
     advise_transfer,
-    make_transfer,
     no_channel_reason,
-    steps_before_sending,
 )
 from ..store import AnswerRecord
 from .common import (
-    Evaluation,
     ExerciseBox,
     ExerciseSettings,
-    Feedback,
-    FeedbackItem,
-    Kind,
-    Link,
     escape,
     exercise_box,
     feedback_section,
@@ -61,12 +55,6 @@ from .common import (
 EXERCISE = "transfer_channel"
 
 FREQUENCY = {"one_off": "Once", "recurring": "Regularly: the same transfer repeats"}
-ALLOWED_MARK = "✔ Allowed"
-REFUSED_MARK = "✘ Not allowed"
-MISSED_MARK = "✘ Missed step"
-NEEDLESS_MARK = "✘ Not needed here"
-BEST_MARK = "ℹ Best choice"
-
 INSTRUCTIONS = (
     "<h3>Your answer</h3>\n<p>Choose the channel you would use, tick every step you would "
     "take before sending, then press <strong>Check</strong>. You can change your answer and "
@@ -82,230 +70,6 @@ def channel_options(catalogue: Catalogue) -> list[tuple[str, str]]:
 
 
 # Which channel attribute a step's wording depends on.
-_STEP_ATTRIBUTE = {
-    "channel_setup": "setup",
-    "channel_purges": "retention_days",
-    "over_notice_threshold": "notify_it_over",
-}
-
-
-def step_label(catalogue: Catalogue, step_id: str, channel_id: str | None = None) -> str:
-    """A step's sentence for a checkbox, filled in for the chosen channel.
-
-    When the chosen channel (or no channel) lacks what the step talks about (a purge
-    period, a set-up contact, an IT notice threshold), the first channel in order of
-    preference that has it fills the sentence, so the label always reads as a real step.
-    """
-    step = catalogue.steps[step_id]
-    chan: Channel | None = catalogue.channels.get(channel_id or "")
-    attribute = _STEP_ATTRIBUTE.get(step.applies_when)
-    if attribute and (chan is None or not getattr(chan, attribute)):
-        ranked = sorted(catalogue.channels.values(), key=lambda c: (c.preference, c.id))
-        chan = next((c for c in ranked if getattr(c, attribute)), chan)
-    if chan is None:
-        chan = next(iter(catalogue.channels.values()))
-    threshold = chan.notify_it_over
-    values = {
-        "channel": chan.short,
-        "days": chan.retention_days or "",
-        "threshold": format_size(threshold.max_bytes) if threshold and threshold.max_bytes else "",
-        "setup": chan.setup,
-    }
-    return step.text.format(**values)
-
-
-def scenario_transfer(
-    catalogue: Catalogue, scenario: TransferScenario, scenario_set: str
-) -> Transfer:
-    """The file a scenario describes, for the rules engine."""
-    categories = transfer_categories(catalogue, scenario, scenario_set)
-    return make_transfer(
-        catalogue,
-        categories,
-        scenario.size,
-        scenario.recipient,
-        deidentified_ok=scenario.deidentified_ok,
-    )
-
-
-def _best_sentence(catalogue: Catalogue, channel_name: str) -> str:
-    # The order of preference among allowed channels is the workshop's, not the playbook's.
-    return with_basis(catalogue, "kit", catalogue.message("channel_best", channel=channel_name))
-
-
-def _links(reasons: Iterable[Any]) -> tuple[Link, ...]:
-    return tuple(Link.from_reason(r) for r in reasons)
-
-
-# --------------------------------------------------------------------------- the verdict
-
-
-def check_transfer(
-    catalogue: Catalogue,
-    transfer: Transfer,
-    channel_id: str | None,
-    steps: Iterable[str],
-) -> Evaluation:
-    """Judge a group's channel and steps for one transfer.
-
-    Parameters
-    ----------
-    transfer
-        The file a scenario describes, from :func:`scenario_transfer`.
-    channel_id
-        The chosen channel id, or ``None``/``""`` when none is chosen.
-    steps
-        Ids of the ticked steps.
-
-    Returns
-    -------
-    Evaluation
-        ``answer`` is ``{"channel": id, "steps": [ids in catalogue order]}``; ``marks``
-        has ``"channel"`` and each step id that was needed or ticked.
-    """
-    ticked = {s for s in steps if s in catalogue.steps}
-    advice = advise_transfer(catalogue, transfer)
-    best = advice.best
-    items: list[FeedbackItem] = []
-    marks: dict[str, Kind] = {}
-    words: dict[str, str] = {}
-    chosen = advice.verdict(channel_id) if channel_id in catalogue.channels else None
-
-    if chosen is None:
-        marks["channel"] = "wrong"
-        items.append(FeedbackItem("wrong", "Channel", ("No channel chosen yet.",)))
-    elif chosen.allowed:
-        marks["channel"], words["channel"] = "right", ALLOWED_MARK
-        sentences = [r.text for r in chosen.reasons]
-        if best is not None and best.channel.id == chosen.channel.id:
-            sentences.append(_best_sentence(catalogue, best.channel.name))
-        items.append(
-            FeedbackItem(
-                "right",
-                chosen.channel.name,
-                tuple(sentences),
-                _links(chosen.reasons),
-                mark=ALLOWED_MARK,
-            )
-        )
-        items += [
-            FeedbackItem("info", chosen.channel.short, (w.text,), _links([w]))
-            for w in chosen.warnings
-        ]
-    else:
-        marks["channel"], words["channel"] = "wrong", REFUSED_MARK
-        items.append(
-            FeedbackItem(
-                "wrong",
-                chosen.channel.name,
-                tuple(r.text for r in chosen.reasons),
-                _links(chosen.reasons),
-                mark=REFUSED_MARK,
-            )
-        )
-
-    if best is None:
-        reason = no_channel_reason(catalogue, advice)
-        items.append(FeedbackItem("info", "", (reason.text,), _links([reason])))
-    elif chosen is None or best.channel.id != chosen.channel.id:
-        items.append(
-            FeedbackItem(
-                "info",
-                "",
-                (
-                    _best_sentence(catalogue, best.channel.name),
-                    *(r.text for r in best.reasons),
-                ),
-                _links(best.reasons),
-                mark=BEST_MARK,
-            )
-        )
-
-    reference = chosen if chosen is not None and chosen.allowed else best
-    needed = {}
-    if reference is not None:
-        needed = {
-            s.id: s
-            for s in steps_before_sending(
-                catalogue, transfer, reference.channel.id, advice.sensitivity
-            )
-        }
-        if reference is not chosen:
-            key = "steps_checked_for" if chosen is None else "steps_checked_for_refused"
-            note = catalogue.message(key, channel=reference.channel.short)
-            items.append(FeedbackItem("info", "", (note,)))
-    steps_right = 0
-    for step in catalogue.steps.values():
-        if step.id in needed:
-            advice_step = needed[step.id]
-            if step.id in ticked:
-                steps_right += 1
-                marks[step.id] = "right"
-                sentences = [advice_step.reason.text]
-                if step.applies_when == "deidentifiable" and chosen is not None and chosen.allowed:
-                    # "Aggregate first, then a secure channel": the answer the playbook backs.
-                    sentences.append(catalogue.message("steps_deidentify_first"))
-                items.append(
-                    FeedbackItem("right", "Step", tuple(sentences), _links([advice_step.reason]))
-                )
-            else:
-                marks[step.id], words[step.id] = "wrong", MISSED_MARK
-                items.append(
-                    FeedbackItem(
-                        "wrong",
-                        "Step",
-                        (advice_step.reason.text,),
-                        _links([advice_step.reason]),
-                        mark=MISSED_MARK,
-                    )
-                )
-        elif step.id in ticked:
-            marks[step.id], words[step.id] = "wrong", NEEDLESS_MARK
-            section = catalogue.section(step.source)
-            label = step_label(
-                catalogue, step.id, reference.channel.id if reference else channel_id
-            )
-            items.append(
-                FeedbackItem(
-                    "wrong",
-                    "Step",
-                    (label,),
-                    (Link(section.title, section.url),),
-                    mark=NEEDLESS_MARK,
-                )
-            )
-        else:
-            steps_right += 1
-
-    channel_ok = chosen is not None and chosen.allowed
-    missed = sum(1 for s in needed if s not in ticked)
-    needless = sum(1 for s in ticked if s not in needed)
-    correct = channel_ok and missed == 0 and needless == 0
-    total_steps = len(catalogue.steps)
-    score = ((1 if channel_ok else 0) + steps_right) / (1 + total_steps)
-    if chosen is None:
-        head = "No channel chosen yet."
-    elif channel_ok:
-        head = "Your channel can carry this file."
-    else:
-        head = "Your channel cannot carry this file."
-    summary = f"{head} Steps: {steps_right} of {total_steps} right."
-    if correct:
-        summary += " Well done."
-    answer = {
-        "channel": channel_id or "",
-        "steps": [s for s in catalogue.steps if s in ticked],
-    }
-    return Evaluation(
-        answer=answer,
-        correct=correct,
-        score=round(score, 4),
-        feedback=Feedback(summary, tuple(items)),
-        marks=marks,
-        mark_words=words,
-    )
-
-
 # --------------------------------------------------------------------------- HTML pieces
 
 
