@@ -139,13 +139,13 @@ def test_run_of_show_markdown_totals_the_agenda():
 
 
 def test_validate_workshop_finds_nothing_wrong_in_the_shipped_content():
-    from datasharing_workshop.content.workshop import validate_workshop
+    from datasharing_workshop.cli.commands.validate import validate_workshop
 
     assert validate_workshop() == []
 
 
 def test_validate_workshop_lists_problems_from_every_file(content):
-    from datasharing_workshop.content.workshop import validate_workshop
+    from datasharing_workshop.cli.commands.validate import validate_workshop
 
     for name, old, new in [
         ("workshop/agenda.yaml", "length_minutes: 240", "length_minutes: 241"),

@@ -283,6 +283,8 @@ class Breakout:
     model: ClassVar[type[ScenarioBase]]
     #: What each cell of the report-back's answers table shows for this breakout.
     report_note: ClassVar[str] = "Each cell: the group's answer and its mark."
+    #: How a group handout shows the answer: a table of rows, or a ``request`` draft.
+    handout_kind: ClassVar[str] = "table"
 
     # -- content ------------------------------------------------------------------------
 
@@ -314,6 +316,18 @@ class Breakout:
     ) -> dict[str, Any]:
         """A plausible answer by a group of this skill (0 to 1), with seeded mistakes."""
         raise NotImplementedError
+
+    def right_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        """The key, as a saved answer: what the contract test answers right."""
+        raise NotImplementedError
+
+    def wrong_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        """A saved answer that is not right: what the contract test answers wrong."""
+        raise NotImplementedError
+
+    def blank_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict | None:
+        """A saved answer that leaves the widget with nothing chosen (None: it starts so)."""
+        return None
 
 
 def load_file(cat: Catalogue, breakout: Breakout, path: Path) -> tuple[list[Any], list[Problem]]:

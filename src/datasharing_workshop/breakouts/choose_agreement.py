@@ -313,5 +313,15 @@ class ChooseAgreement(Breakout):
             ticked.add(rng.choice(list(cat.agreements)))
         return {"agreements": [a for a in cat.agreements if a in ticked]}
 
+    def right_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        ids = set(advise_agreements(cat, agreement_situation(cat, scenario)).ids)
+        return {"agreements": [a for a in cat.agreements if a in ids]}
+
+    def wrong_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        advice = advise_agreements(cat, agreement_situation(cat, scenario))
+        skip = set(advice.ids) | {f.agreement.id for f in advice.consider}
+        extra = [a for a in cat.agreements if a not in skip]
+        return {"agreements": extra[:1] or list(advice.ids)[:-1] or list(cat.agreements)[:1]}
+
 
 BREAKOUT = ChooseAgreement()

@@ -350,5 +350,17 @@ class ClassifyData(Breakout):
             answers[f.name] = {"category": category, "rule": rule}
         return answers
 
+    def right_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        return {
+            f.name: {"category": f.category, "rule": f.rule or NO_RULE}
+            for f in scenario.dataset.fields
+        }
+
+    def wrong_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        return {
+            f.name: {"category": "public" if f.category != "public" else "pii", "rule": NO_RULE}
+            for f in scenario.dataset.fields
+        }
+
 
 BREAKOUT = ClassifyData()

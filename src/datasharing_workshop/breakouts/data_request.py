@@ -179,6 +179,8 @@ class DataRequest(Breakout):
     number = 4
     title = "Preparing a data request"
     model = RequestScenario
+    #: A group handout prints the answer as the improved request, question by question.
+    handout_kind = "request"
     report_note = "Each cell: the group's answer to the question, and what the check found."
 
     def check_content(self, cat: Catalogue, sc: Any, where: Where) -> None:
@@ -239,6 +241,17 @@ class DataRequest(Breakout):
         if not any(out.values()):
             out[next(iter(cat.request_questions))] = "We would like the data."
         return out
+
+    def right_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        return {q: scenario.model_answer.get(q, "") for q in cat.request_questions}
+
+    def wrong_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        answer = self.right_answer(cat, scenario, scenario_set)
+        answer[next(iter(cat.request_questions))] = "All of it."
+        return answer
+
+    def blank_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict | None:
+        return {q: "" for q in cat.request_questions}
 
 
 BREAKOUT = DataRequest()

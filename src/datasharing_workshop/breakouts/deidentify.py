@@ -398,6 +398,21 @@ class Deidentify(Breakout):
                 choices[f.name] = rng.choice(f.options)
         rule = cat.jurisdiction.settings.min_cell_size
         threshold = rule if rng.random() < skill else max(1, rule - rng.choice([1, 2, 3]))
+        return self._answer(cat, scenario, choices, threshold)
+
+    def right_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        choices = {f.name: f.answer[0] for f in scenario.fields}
+        return self._answer(cat, scenario, choices, cat.jurisdiction.settings.min_cell_size)
+
+    def wrong_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        choices = {
+            f.name: next((o for o in f.options if o not in f.answer), f.answer[0])
+            for f in scenario.fields
+        }
+        return self._answer(cat, scenario, choices, cat.jurisdiction.settings.min_cell_size)
+
+    @staticmethod
+    def _answer(cat: Catalogue, scenario: Any, choices: dict[str, str], threshold: int):
         result = scenario_result(scenario, choices, threshold)
         counted = isinstance(result, Suppression)
         return {

@@ -456,5 +456,23 @@ class TransferChannel(Breakout):
         steps += [s for s in cat.steps if s not in needed and rng.random() < (1 - skill) / 3]
         return {"channel": channel, "steps": [s for s in cat.steps if s in steps]}
 
+    def right_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        transfer = scenario_transfer(cat, scenario, scenario_set)
+        advice = advise_transfer(cat, transfer)
+        if advice.best is None:
+            return {"channel": "", "steps": []}
+        best = advice.best.channel.id
+        needed = {s.id for s in steps_before_sending(cat, transfer, best, advice.sensitivity)}
+        return {"channel": best, "steps": [s for s in cat.steps if s in needed]}
+
+    def wrong_answer(self, cat: Catalogue, scenario: Any, scenario_set: str) -> dict[str, Any]:
+        advice = advise_transfer(cat, scenario_transfer(cat, scenario, scenario_set))
+        refused = [v.channel.id for v in advice.verdicts if not v.allowed]
+        if refused:
+            return {"channel": refused[0], "steps": []}
+        right = self.right_answer(cat, scenario, scenario_set)
+        wrong_steps = [s for s in cat.steps if s not in right["steps"]]
+        return {"channel": right["channel"], "steps": wrong_steps}
+
 
 BREAKOUT = TransferChannel()

@@ -21,7 +21,7 @@ from ..errors import ContentError, Problem
 from .catalogue import content_root
 from .yaml_source import YamlDocument, read_yaml, validation_problems
 
-__all__ = ["WORKSHOP_FOLDER", "load_model", "validate_workshop", "workshop_file"]
+__all__ = ["WORKSHOP_FOLDER", "load_model", "workshop_file"]
 
 #: Folder under the content root that holds the workshop-level files.
 WORKSHOP_FOLDER = "workshop"
@@ -99,50 +99,4 @@ def unique_ids(doc: YamlDocument, key: str, items: list[Any]) -> list[Problem]:
             )
         else:
             seen[item.id] = index
-    return problems
-
-
-def validate_workshop(jurisdictions: list[str] | None = None) -> list[Problem]:
-    """Check every workshop-level file, each jurisdiction's tour and the facilitator guide.
-
-    Meant for ``datasharing-workshop validate``, next to the catalogue checks: the agenda,
-    welcome, observation form, report-back wording, wrap-up and simulated notes under
-    ``exercises/workshop/``; ``tour.yaml`` of each jurisdiction; the guide's pages.
-
-    Parameters
-    ----------
-    jurisdictions
-        Jurisdiction ids whose tour to check (default: every one found).
-
-    Returns
-    -------
-    list of Problem
-        Empty when everything is valid.
-    """
-    from ..plenary.agenda import load_agenda, load_welcome
-    from ..plenary.observations import load_form
-    from ..plenary.tour import load_tour
-    from ..plenary.wrap_up import load_wrap_up
-    from ..reportback.prompts import load_report_back_text
-    from ..reportback.simulate import load_simulated_notes
-    from .catalogue import available_jurisdictions
-    from .guide import guide_pages
-
-    checks: list[Callable[[], object]] = [
-        load_agenda,
-        load_welcome,
-        load_form,
-        load_report_back_text,
-        load_wrap_up,
-        load_simulated_notes,
-        guide_pages,
-    ]
-    for jurisdiction in jurisdictions or available_jurisdictions():
-        checks.append(lambda j=jurisdiction: load_tour(j))
-    problems: list[Problem] = []
-    for check in checks:
-        try:
-            check()
-        except ContentError as exc:
-            problems += [p for p in exc.problems if p not in problems]
     return problems

@@ -31,8 +31,19 @@ ANSWER_FIELDS = (
 )
 
 
-def read_latest_answers(store_path: Path, workshop_id: str) -> list[dict[str, Any]]:
-    """Every group's latest attempt at each scenario of ``workshop_id``.
+def read_latest_answers(
+    store_path: Path,
+    workshop_id: str,
+    *,
+    jurisdiction: str = "ct",
+    scenario_set: str = "",
+) -> list[dict[str, Any]]:
+    """Every group's latest attempt at each scenario of ``workshop_id``, with its words.
+
+    Each record also carries ``rows``: the answer as a person reads it, one (what, the
+    group's answer) pair each, from the breakout's own ``answer_rows`` (labels, not ids),
+    and ``kind``: ``"request"`` when the rows make a printable draft (one question and
+    its answer each), else ``"table"``.
 
     A store file that does not exist yet means "no answers" (it is never created here: a
     build must not leave an empty database behind a typo).
@@ -48,7 +59,49 @@ def read_latest_answers(store_path: Path, workshop_id: str) -> list[dict[str, An
 
     with AnswerStore(store_path, create=False) as store:
         records = store.latest_answers(workshop_id)
-    return [{name: getattr(r, name) for name in ANSWER_FIELDS} for r in records]
+    out = [{name: getattr(r, name) for name in ANSWER_FIELDS} for r in records]
+    words = _answer_words(jurisdiction, scenario_set)
+    for record in out:
+        record["rows"], record["kind"] = words(record)
+    return out
+
+
+def _answer_words(jurisdiction: str, scenario_set: str):
+    """A function giving a record's answer in words, through the breakouts' registry."""
+    from ..breakouts.base import DEFAULT_SET
+    from ..breakouts.registry import BREAKOUTS
+    from ..breakouts.scenarios import load_scenarios
+    from ..content.catalogue import load_catalogue
+    from ..errors import ContentError, InputError
+
+    scenario_set = scenario_set or DEFAULT_SET
+    try:
+        cat = load_catalogue(jurisdiction or "ct")
+    except ContentError:
+        cat = None
+    found: dict[str, dict[str, Any]] = {}
+
+    def words(record: Mapping[str, Any]) -> tuple[list[list[str]], str]:
+        breakout = BREAKOUTS.get(record["exercise"])
+        if cat is None or breakout is None:
+            return [["Answer", answer_text(record["answer"])]], "table"
+        if breakout.id not in found:
+            try:
+                found[breakout.id] = {
+                    s.id: s for s in load_scenarios(breakout.id, str(cat.folder), scenario_set)
+                }
+            except ContentError:
+                found[breakout.id] = {}
+        scenario = found[breakout.id].get(record["scenario"])
+        if scenario is None:
+            return [["Answer", answer_text(record["answer"])]], "table"
+        try:
+            rows = breakout.answer_rows(cat, scenario, record["answer"], scenario_set)
+        except (ContentError, InputError, KeyError, TypeError, ValueError):
+            return [["Answer", answer_text(record["answer"])]], "table"
+        return [[str(a), str(b)] for a, b in rows], getattr(breakout, "handout_kind", "table")
+
+    return words
 
 
 def answers_for(
@@ -110,7 +163,15 @@ def group_answer_html(group: str, record: Mapping[str, Any] | None) -> str:
     if record is None:
         parts.append(f'<p class="dsw-no-answer">{NO_ANSWER}</p>')
     else:
-        rows = [("Answer", _text(answer_text(record["answer"])))]
+        shown = record.get("rows") or [["Answer", answer_text(record["answer"])]]
+        if record.get("kind") == "request":  # the improved request, as a printable draft
+            parts.append('<div class="dsw-request-draft">')
+            for question, text in shown:
+                parts.append(f"<h4>{html.escape(str(question))}</h4>\n<p>{_text(text)}</p>")
+            parts.append("</div>")
+            rows = []
+        else:
+            rows = [(html.escape(str(label)), _text(words)) for label, words in shown]
         rows.append(("Result", "Right" if record["correct"] else "Not yet"))
         if record.get("score") is not None:
             rows.append(("Score", f"{float(record['score']):.0%}"))

@@ -204,7 +204,12 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     report = BuildReport(output=output)
 
     notebooks = _discover(workshop)
-    answers = read_latest_answers(workshop.store_path, workshop.config.workshop_id)
+    answers = read_latest_answers(
+        workshop.store_path,
+        workshop.config.workshop_id,
+        jurisdiction=workshop.config.jurisdiction,
+        scenario_set=workshop.config.scenario_set,
+    )
     report.notes += _answer_notes(workshop, answers)
     manifest = Manifest.load(cache_dir / "manifest.json")
     facts = workshop_facts(workshop)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...errors import Problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -176,8 +181,6 @@ def _validate(args: argparse.Namespace) -> int:
     if given is None:
         # The workshop-wide content (agenda, tour, observation form, facilitator guide) is
         # checked when validating everything; a single jurisdiction's folder skips it.
-        from ...content.workshop import validate_workshop
-
         found = validate_workshop()
         problems += found
         status = "OK" if not found else f"{len(found)} problem(s)"
@@ -186,3 +189,51 @@ def _validate(args: argparse.Namespace) -> int:
         raise ContentError(problems)
     print("All content is valid.")
     return 0
+
+
+def validate_workshop(jurisdictions: list[str] | None = None) -> list[Problem]:
+    """Check every workshop-level file, each jurisdiction's tour and the facilitator guide.
+
+    Lives with the command, the top layer, because it asks every layer's loaders. Meant for
+    ``datasharing-workshop validate``, next to the catalogue checks: the agenda,
+    welcome, observation form, report-back wording, wrap-up and simulated notes under
+    ``exercises/workshop/``; ``tour.yaml`` of each jurisdiction; the guide's pages.
+
+    Parameters
+    ----------
+    jurisdictions
+        Jurisdiction ids whose tour to check (default: every one found).
+
+    Returns
+    -------
+    list of Problem
+        Empty when everything is valid.
+    """
+    from ...content.catalogue import available_jurisdictions
+    from ...content.guide import guide_pages
+    from ...errors import ContentError
+    from ...plenary.agenda import load_agenda, load_welcome
+    from ...plenary.observations import load_form
+    from ...plenary.tour import load_tour
+    from ...plenary.wrap_up import load_wrap_up
+    from ...reportback.prompts import load_report_back_text
+    from ...reportback.simulate import load_simulated_notes
+
+    checks: list[Callable[[], object]] = [
+        load_agenda,
+        load_welcome,
+        load_form,
+        load_report_back_text,
+        load_wrap_up,
+        load_simulated_notes,
+        guide_pages,
+    ]
+    for jurisdiction in jurisdictions or available_jurisdictions():
+        checks.append(lambda j=jurisdiction: load_tour(j))
+    problems: list[Problem] = []
+    for check in checks:
+        try:
+            check()
+        except ContentError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    return problems
