@@ -37,7 +37,8 @@ import statistics
 import time
 from datetime import date
 
-from datasharing_workshop.breakouts.scenarios import DeidentifyScenario, load_scenarios
+from datasharing_workshop.breakouts.deidentify import DeidentifyScenario
+from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.rules.deidentification import DROP, KEEP, Tabulator, TooDetailed
 from datasharing_workshop.rules.suppression import suppress
