@@ -13,7 +13,7 @@ import importlib
 
 import pytest
 
-from datasharing_workshop.breakouts.base import STORE_KEEPS_MARKS, ItemMark
+from datasharing_workshop.breakouts.base import ItemMark
 from datasharing_workshop.breakouts.registry import BREAKOUTS
 from datasharing_workshop.breakouts.scenarios import load_scenarios, validate_scenarios
 from datasharing_workshop.content.catalogue import load_catalogue
@@ -92,8 +92,7 @@ def test_answered_right_and_wrong_through_the_widget_and_stored(breakout_id, sce
         with AnswerStore(path) as store:
             record = store.latest_answer(W, name, breakout_id, scenario_id)
         assert record.correct is expected
-        if STORE_KEEPS_MARKS:
-            assert [ItemMark.from_json(m) for m in record.marks] == list(evaluation.items)
+        assert [ItemMark.from_json(m) for m in record.marks] == list(evaluation.items)
 
 
 @pytest.mark.parametrize("breakout_id", [b for b in BREAKOUTS if b != "deidentify"])

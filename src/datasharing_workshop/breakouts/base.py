@@ -382,16 +382,6 @@ def weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
 # --------------------------------------------------------------------------- saving
 
 
-def _store_keeps_marks() -> bool:
-    import inspect
-
-    return "marks" in inspect.signature(AnswerStore.record_answer).parameters
-
-
-#: Whether this kit's store API takes per-item marks (the store gains them in its schema 2).
-STORE_KEEPS_MARKS = _store_keeps_marks()
-
-
 def save_attempt(
     store: AnswerStore,
     *,
@@ -404,9 +394,6 @@ def save_attempt(
     """Save one checked attempt with its per-item marks (a blank one is never saved)."""
     if evaluation.blank:
         raise ValueError("a blank attempt is not saved")
-    extra: dict[str, Any] = {}
-    if STORE_KEEPS_MARKS:
-        extra["marks"] = [item.to_json() for item in evaluation.items]
     return store.record_answer(
         workshop=workshop,
         group=group,
@@ -416,5 +403,5 @@ def save_attempt(
         correct=evaluation.correct,
         score=evaluation.score,
         feedback=evaluation.feedback.text(),
-        **extra,
+        marks=[item.to_json() for item in evaluation.items],
     )

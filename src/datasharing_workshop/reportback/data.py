@@ -348,7 +348,7 @@ def _compare(
 
 
 def _marks(data: ReportData, breakout: Any, scenario: Any, record: AnswerRecord):
-    stored = getattr(record, "marks", None)  # stores written before marks were kept lack it
+    stored = record.marks  # empty for attempts saved before the store kept marks
     if stored:
         return tuple(ItemMark.from_json(m) for m in stored if isinstance(m, Mapping))
     path = scenario_path(breakout.id, scenario_set=data.scenario_set, catalogue=data.catalogue)
