@@ -236,6 +236,7 @@ def test_every_fact_says_whose_it_is_and_the_kits_own_rules_are_marked():
     assert CT.governing_rules["pci_dss"].basis == "kit"
     assert [f.basis for f in CT.agreements["sow"].fits] == ["kit"]
     box = classify_data.exercise("park-visitor-survey", group="")
+    box.category_dropdowns[next(iter(box.category_dropdowns))].value = "public"  # not blank
     text = feedback(box)
     assert f"{KIT} home_zip and sex are quasi-identifiers" in text
     assert f"{KIT} Overall this dataset is" in text
