@@ -14,7 +14,7 @@ import pytest
 from datasharing_workshop.cli import main
 from datasharing_workshop.errors import InputError
 from datasharing_workshop.handouts import pdf
-from datasharing_workshop.handouts.printing import agenda_order
+from datasharing_workshop.handouts.printing import Handout, agenda_order, write_packet
 from datasharing_workshop.handouts.sheets import cheat_sheet, observer_sheet
 
 REPO = Path(__file__).resolve().parents[1]
@@ -156,3 +156,28 @@ def test_merge_puts_parts_in_order_with_one_bookmark_each(tmp_path):
     marks = [(m.title, reader.get_destination_page_number(m)) for m in reader.outline]
     assert marks == [("First", 0), ("Second", 2)]
     assert not list(target.parent.glob(".*")), "no temporary file left behind"
+
+
+def test_packet_runs_the_participant_handouts_on_in_order(tmp_path):
+    parts = []
+    for n, title in enumerate(("Welcome", "Breakout 1"), 1):
+        path = tmp_path / "participant" / f"0{n}.html"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(
+            f"<!DOCTYPE html><html><head><title>{title} – Participant handout – W</title>"
+            "<style>p{}</style></head><body class='dsw-participant'>"
+            "<header class='dsw-masthead'><p class='dsw-variant'>Participant handout</p></header>"
+            f"<nav class='dsw-toc'>contents</nav><main><h1>{title}</h1><p>Text {n}</p></main>"
+            "</body></html>",
+            encoding="utf-8",
+        )
+        parts.append(Handout(path, title, "participant", f"0{n}"))
+    packet = write_packet(tmp_path, parts)
+    html = packet.path.read_text(encoding="utf-8")
+    assert packet.path == tmp_path / "sheets" / "participant-packet.html"
+    assert html.count("dsw-packet-part") == 2
+    assert html.index("<h1>Welcome</h1>") < html.index("<h1>Breakout 1</h1>")
+    assert "contents" not in html, "the table of contents is left out"
+    assert "<title>Participant packet – Participant handout – W</title>" in html
+    assert '<p class="dsw-variant">Participant packet</p>' in html
+    assert write_packet(tmp_path, []) is None

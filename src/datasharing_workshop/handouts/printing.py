@@ -5,7 +5,8 @@ After the HTML build, this step writes into ``<output>/pdf/``:
 ==============================  ==========================================================
 ``participant/<notebook>.pdf``  each handout, printed from its HTML (also ``facilitator/``,
 ``facilitator/guide/``,         ``groups/<group>/`` and the guide's own pages)
-``participant-packet.pdf``      the participant handouts in the agenda's order, one file
+``participant-packet.pdf``      the participant handouts in the agenda's order, printed
+                                as one document (``sheets/participant-packet.html``)
 ``facilitator-binder.pdf``      the facilitator handouts in the agenda's order, the
                                 observers' sheets, the cheat sheet and the guide's pages
 ``cheat-sheet.pdf``             one page: kinds of data, channels, agreements
@@ -112,7 +113,59 @@ def write_sheets(
     return written
 
 
+def write_packet(output: Path, parts: Sequence[Handout]) -> Handout | None:
+    """The participant handouts as one HTML page, in order, for the participant packet.
+
+    Printed as one document rather than put together from each handout's PDF, so that a
+    handout starts right after the one before instead of on a fresh page: each handout's
+    half-empty last page cost the packet about four pages.
+    """
+    if not parts:
+        return None
+    from bs4 import BeautifulSoup
+
+    first = BeautifulSoup(parts[0].path.read_text(encoding="utf-8"), features="html.parser")
+    title = "Participant packet"
+    if first.title is not None:
+        rest = first.title.get_text().split(" – ", 1)
+        first.title.string = f"{title} – {rest[-1]}" if len(rest) > 1 else title
+    badge = first.select_one(".dsw-variant")
+    if badge is not None:
+        badge.string = title
+    main = first.find("main")
+    for toc in first.select("nav.dsw-toc"):
+        toc.decompose()
+    if main is None:  # pragma: no cover - the template always has one
+        return None
+    body = list(main.children)
+    main.clear()
+    section = first.new_tag("section", attrs={"class": "dsw-packet-part"})
+    for child in body:
+        section.append(child)
+    main.append(section)
+    for part in parts[1:]:
+        soup = BeautifulSoup(part.path.read_text(encoding="utf-8"), features="html.parser")
+        other = soup.find("main")
+        if other is None:  # pragma: no cover
+            continue
+        section = first.new_tag("section", attrs={"class": "dsw-packet-part"})
+        for child in list(other.children):
+            section.append(child)
+        main.append(section)
+    path = output / SHEETS_FOLDER / "participant-packet.html"
+    data = str(first).encode("utf-8")
+    unchanged = False
+    with contextlib.suppress(OSError):
+        unchanged = path.read_bytes() == data
+    if not unchanged:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, data)
+    return Handout(path, title, "packet", notebook="participant-packet")
+
+
 def _pdf_path(output: Path, handout: Handout) -> Path:
+    if handout.variant == "packet":
+        return output / PDF_FOLDER / PACKET
     relative = handout.path.relative_to(output)
     if handout.variant == "sheet":
         name = handout.path.stem
@@ -161,7 +214,8 @@ def print_build(
     sheets = write_sheets(
         output, facts=facts, jurisdiction=jurisdiction, guide=guide, breakouts=breakouts
     )
-    documents = [*handouts, *sheets]
+    packet = write_packet(output, [doc for doc in handouts if doc.variant == "participant"])
+    documents = [*handouts, *sheets, *([packet] if packet else [])]
     keys_file = cache_dir / "pdf.json"
     try:
         known: dict[str, dict[str, Any]] = json.loads(keys_file.read_text(encoding="utf-8"))
@@ -197,16 +251,13 @@ def print_build(
         report.printed.append(_rel(pdf, output))
 
     by_doc = {id(doc): _pdf_path(output, doc) for doc in documents}
-    packet_parts = [
-        (doc.title, by_doc[id(doc)]) for doc in handouts if doc.variant == "participant"
-    ]
     binder_parts = (
         [(doc.title, by_doc[id(doc)]) for doc in handouts if doc.variant == "facilitator"]
         + [(doc.title, by_doc[id(doc)]) for doc in sheets if doc.notebook != "cheat-sheet"]
         + [(doc.title, by_doc[id(doc)]) for doc in sheets if doc.notebook == "cheat-sheet"]
         + [(doc.title, by_doc[id(doc)]) for doc in handouts if doc.variant == "guide"]
     )
-    for name, parts in ((PACKET, packet_parts), (BINDER, binder_parts)):
+    for name, parts in ((BINDER, binder_parts),):
         if not parts:
             continue
         target = output / PDF_FOLDER / name
