@@ -90,13 +90,14 @@ def test_only_breakout_notebooks_are_copied_and_stale_copies_go(tmp_path):
     sources.mkdir()
     nbformat.write(tiny_notebook(), sources / "05_demo.ipynb")
     nbformat.write(tiny_notebook(exercise=""), sources / "01_welcome.ipynb")
+    nbformat.write(tiny_notebook(), sources / "04_old_breakout.ipynb")
     output = tmp_path / "app"
-    output.mkdir()
-    (output / "old_breakout.ipynb").write_text("{}", encoding="utf-8")
+    prepare_app(output, notebooks=sources)
+    (sources / "04_old_breakout.ipynb").unlink()
     assert [p.name for p in breakout_notebooks(sources)] == ["05_demo.ipynb"]
     written = prepare_app(output, notebooks=sources)
     assert [p.name for p in written] == ["05_demo.ipynb"]
-    assert sorted(p.name for p in output.iterdir()) == ["05_demo.ipynb"]
+    assert sorted(p.name for p in output.glob("*.ipynb")) == ["05_demo.ipynb"]
 
 
 @pytest.mark.parametrize("bad", ["answer_key", "Facilitator", "facilitators", "hidden"])

@@ -53,7 +53,9 @@ class ContentError(KitError):
     """
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        # The same problem found twice (a file shared by two jurisdictions through
+        # ``extends``, or read by two loaders) is reported once.
+        self.problems = list(dict.fromkeys(problems))
         super().__init__(self._message())
 
     def _message(self) -> str:

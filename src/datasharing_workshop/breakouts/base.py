@@ -34,6 +34,7 @@ from ..content.models import Entry, Id, Source, Text
 from ..content.yaml_source import YamlDocument, read_yaml, validation_problems
 from ..errors import ContentError, Problem
 from ..store import AnswerRecord, AnswerStore
+from ..text_safety import clean_text
 
 DEFAULT_SET = "standard"
 Difficulty = Literal["easy", "medium", "tricky"]
@@ -69,7 +70,7 @@ BLANK_SUMMARY = "Choose an answer first, then press Check."
 
 def escape(text: object) -> str:
     """HTML-escape any text that comes from a file, the store or a person."""
-    return html.escape(str(text), quote=True)
+    return html.escape(clean_text(str(text)), quote=True)
 
 
 def link(title: str, url: str) -> str:

@@ -317,7 +317,11 @@ class Deidentify(Breakout):
         try:
             data = load_people(sc.data)
         except ContentError as exc:
-            where.add(("data",), f"{sc.data}: {exc.problems[0].message}")
+            first = exc.problems[0]
+            if first.line is not None:  # a fault inside the data file: name the file and line
+                where.problems.append(first)
+            else:
+                where.add(("data",), f"{sc.data}: {first.message}")
             return
         names = [f.name for f in sc.fields]
         for i, f in enumerate(sc.fields):

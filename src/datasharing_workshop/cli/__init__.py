@@ -61,23 +61,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help(sys.stderr)
-        return 2
+    from .command_safety import finish_stdout, guard_stdout, report_internal_error, silence_stdout
+
+    original = guard_stdout()
     try:
-        with _workshop_in_use(getattr(args, "config", None) or args.workshop_config):
-            return int(args.run(args) or 0)
+        try:
+            code = _main(argv)
+        finally:
+            finish_stdout(original)
     except KitError as error:
         print(f"error: {error}", file=sys.stderr)
+        silence_stdout()
         return error.exit_status
     except BrokenPipeError:  # output piped into `head`: not an error for the person
+        silence_stdout()
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug: one line and where the details are, no traceback
+        print(f"error: {report_internal_error(exc)}", file=sys.stderr)
+        silence_stdout()
+        return 1
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    with _workshop_in_use(getattr(args, "config", None) or args.workshop_config):
+        return int(args.run(args) or 0)
 
 
 @contextlib.contextmanager

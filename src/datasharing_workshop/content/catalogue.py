@@ -8,7 +8,6 @@ fields, duplicate ids, references to ids that do not exist, missing playbook sou
 from __future__ import annotations
 
 import os
-import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,9 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ContentError, Problem
 from . import models as m
+from .bounded_regex import backtracking_problem
 from .locations import CONTENT_ENV, own_or_shipped
+from .message_templates import render_problem
 from .situations import SITUATION_FIELDS, check_condition
 from .yaml_source import YamlDocument, read_yaml, validation_problems
 
@@ -199,7 +200,14 @@ def _stamp(folder: Path) -> tuple:
     # one may extend another; that is a few dozen stat calls.
     root = folder.parent
     paths = sorted([*root.glob("*/*.yaml"), *root.glob("*.yaml")])
-    return tuple((str(p), p.stat().st_mtime_ns) for p in paths)
+    return tuple((str(p), _mtime(p)) for p in paths)
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # a broken link or a file removed meanwhile: reported when read, if used
+        return -1
 
 
 @lru_cache(maxsize=8)
@@ -211,6 +219,9 @@ def _load_cached(folder: Path, _stamp: tuple) -> Catalogue:
     parent = _parent_folder(folder, problems)
     for name, (model, required) in CATALOGUE_FILES.items():
         path = folder / name
+        if path.is_symlink() and not path.exists():
+            _parse(path, model, problems)  # names the broken link
+            continue
         if not path.exists() and parent is not None and name != "jurisdiction.yaml":
             path = parent / name  # inherited unchanged from the jurisdiction it extends
         if not path.exists():
@@ -282,7 +293,13 @@ def _parent_folder(folder: Path, problems: list[Problem]) -> Path | None:
     if not name:
         return None
     parent = folder.parent / str(name)
-    if not (parent / "jurisdiction.yaml").is_file() or parent.resolve() == folder.resolve():
+    if (
+        not isinstance(name, str)
+        or "/" in name
+        or "\\" in name
+        or not (parent / "jurisdiction.yaml").is_file()
+        or parent.resolve() == folder.resolve()
+    ):
         doc = read_yaml(path)
         known = ", ".join(j for j in available_jurisdictions(folder.parent) if j != folder.name)
         problems.append(
@@ -290,6 +307,26 @@ def _parent_folder(folder: Path, problems: list[Problem]) -> Path | None:
                 ("extends",), f"unknown jurisdiction '{name}'; expected one of: {known or 'none'}"
             )
         )
+        return None
+    # Only one level is supported: a parent that extends another (or this one) is reported.
+    try:
+        grand = read_yaml(parent / "jurisdiction.yaml").data
+    except ContentError:
+        return parent  # reported when the parent's file is parsed
+    further = grand.get("extends") if isinstance(grand, dict) else None
+    if further:
+        doc = read_yaml(path)
+        if str(further) == folder.name:
+            message = (
+                f"'{folder.name}' extends '{name}', which extends '{folder.name}' again: a "
+                "cycle; remove `extends` from one of them"
+            )
+        else:
+            message = (
+                f"'{name}' itself extends '{further}'; `extends` goes one level only, so "
+                f"extend '{further}' directly or copy what you need from '{name}'"
+            )
+        problems.append(doc.problem(("extends",), message))
         return None
     return parent
 
@@ -300,7 +337,12 @@ def _with_inherited_sections(
     """Sections and playbook of the parent come first; the jurisdiction's own may add to them."""
     sections, playbook = list(own.sections), own.playbook
     if parent is not None:
-        base = m.Jurisdiction.model_validate(read_yaml(parent / "jurisdiction.yaml").data)
+        base_doc = read_yaml(parent / "jurisdiction.yaml")
+        try:
+            base = m.Jurisdiction.model_validate(base_doc.data)
+        except ValidationError as exc:  # the parent's own mistakes, at its own lines
+            problems += validation_problems(base_doc, exc)
+            return own
         sections = [*base.sections, *sections]
         playbook = playbook or base.playbook
     doc = docs["jurisdiction.yaml"]
@@ -482,13 +524,9 @@ def _cross_check(cat: Catalogue, parsed: dict[str, Any], docs: dict[str, YamlDoc
         q.ref(("questions", i, "source"), question.source, sections, "playbook section")
         for k, mention in enumerate(question.must_mention):
             for n, pattern in enumerate(mention.patterns):
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    q.add(
-                        ("questions", i, "must_mention", k, "patterns", n),
-                        f"not a valid regular expression ({exc})",
-                    )
+                problem = backtracking_problem(pattern)
+                if problem:
+                    q.add(("questions", i, "must_mention", k, "patterns", n), problem)
     out += q.problems
 
     out += _check_messages(cat, docs)
@@ -509,6 +547,10 @@ def _check_template(checker: _Checker, loc, text: str, allowed: set[str]) -> Non
             f"unknown placeholder {', '.join('{' + u + '}' for u in unknown)}; "
             f"this text may use: {allowed_text}",
         )
+        return
+    problem = render_problem(text, allowed)
+    if problem:
+        checker.add(loc, problem)
 
 
 def _check_messages(cat: Catalogue, docs: dict[str, YamlDocument]) -> list[Problem]:

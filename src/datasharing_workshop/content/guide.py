@@ -39,7 +39,7 @@ from pydantic import Field, ValidationError
 from ..errors import ContentError, Problem
 from .locations import GUIDE_ENV, own_or_shipped
 from .models import Entry, Text
-from .yaml_source import display_path, format_field, load_as_written
+from .yaml_source import alias_problems, display_path, format_field, load_as_written
 
 __all__ = [
     "GUIDE_ENV",
@@ -124,6 +124,9 @@ def _read_page(path: Path) -> GuidePage:
             ]
         )
     try:
+        aliases = alias_problems(shown, yaml.compose(match.group(1), Loader=yaml.SafeLoader))
+        if aliases:
+            raise ContentError(aliases)
         data = load_as_written(match.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

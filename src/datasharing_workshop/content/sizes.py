@@ -25,6 +25,22 @@ _UNITS = {
 _PATTERN = re.compile(r"^\s*(?P<number>[+-]?\d+(?:\.\d+)?|[+-]?\.\d+)\s*(?P<unit>[a-z]*)\s*$", re.I)
 
 EXPECTED = "a size such as 40 MB, 1.5 GB or 6GB"
+#: The largest size the kit accepts (1,000 TB); anything above is a typo.
+MAX_BYTES = 10**15
+_MAX_TEXT = 40
+
+
+def _bounded(value: float, text: object) -> int:
+    import math
+
+    if math.isnan(value) or value > MAX_BYTES:
+        raise InputError(f"a size must be a number no larger than 1000 TB, got {_show(text)}")
+    return round(value)
+
+
+def _show(text: object) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= _MAX_TEXT else shown[: _MAX_TEXT - 4] + "...'"
 
 
 def parse_size(text: str | int | float) -> int:
@@ -45,20 +61,22 @@ def parse_size(text: str | int | float) -> int:
         raise InputError(f"expected {EXPECTED}, got {text!r}")
     if isinstance(text, int | float):
         if text < 0:
-            raise InputError(f"a size cannot be negative, got {text!r}")
-        return int(text)
+            raise InputError(f"a size cannot be negative, got {_show(text)}")
+        return _bounded(float(text) if isinstance(text, float) else min(text, MAX_BYTES + 1), text)
+    if len(str(text)) > 100:
+        raise InputError(f"expected {EXPECTED}, got {_show(text)}")
     match = _PATTERN.match(str(text))
     if not match:
-        raise InputError(f"expected {EXPECTED}, got {text!r}")
+        raise InputError(f"expected {EXPECTED}, got {_show(text)}")
     number = float(match["number"])
     unit = match["unit"].lower() or None
     if unit is None:
-        raise InputError(f"expected {EXPECTED} (with a unit), got {text!r}")
+        raise InputError(f"expected {EXPECTED} (with a unit), got {_show(text)}")
     if unit not in _UNITS:
-        raise InputError(f"unknown size unit {match['unit']!r} in {text!r}; use MB, GB or TB")
+        raise InputError(f"unknown size unit {match['unit']!r} in {_show(text)}; use MB, GB or TB")
     if number < 0:
-        raise InputError(f"a size cannot be negative, got {text!r}")
-    return round(number * _UNITS[unit])
+        raise InputError(f"a size cannot be negative, got {_show(text)}")
+    return _bounded(number * _UNITS[unit], text)
 
 
 def format_size(size_bytes: int) -> str:

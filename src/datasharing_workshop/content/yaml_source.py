@@ -7,6 +7,7 @@ errors keep field paths; this module joins the two.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -91,10 +92,15 @@ def display_path(path: Path, root: Path | None = None) -> str:
     for base in (root, Path.cwd()):
         if base is None:
             continue
-        try:
-            return path.resolve().relative_to(Path(base).resolve()).as_posix()
-        except ValueError:
-            continue
+        # The name as given first (a link is named, not its target), then resolved.
+        for mine, theirs in (
+            (Path(os.path.abspath(path)), Path(os.path.abspath(base))),
+            (path.resolve(), Path(base).resolve()),
+        ):
+            try:
+                return mine.relative_to(theirs).as_posix()
+            except ValueError:
+                continue
     return path.as_posix()
 
 
@@ -186,11 +192,28 @@ def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if path.is_symlink():
+            raise ContentError(
+                [
+                    Problem(
+                        shown,
+                        "",
+                        f"a symbolic link to {os.readlink(path)}, which does not exist; "
+                        "replace the link with the file",
+                    )
+                ]
+            ) from None
         raise ContentError([Problem(shown, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError([Problem(shown, "", f"cannot be read as UTF-8 text ({exc})")]) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
+        aliases = alias_problems(shown, node)
+        if aliases:
+            # `*name` repeats a block written elsewhere; a few nested ones make a file of a
+            # few hundred bytes expand to millions of values (a "billion laughs"), which would
+            # hang validate and every kernel. Content files never need them.
+            raise ContentError(aliases)
         data = data_as_written(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -211,6 +234,40 @@ def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:
     if dupes:
         raise ContentError(dupes)
     return YamlDocument(path=path, shown_as=shown, data=data, root=node)
+
+
+def alias_problems(shown: str, root: yaml.Node | None) -> list[Problem]:
+    """A problem for the first YAML alias (``*name``) in the node tree, else none.
+
+    The composed tree shares one node for an anchor and its aliases, so the walk visits each
+    node once and takes time linear in the file's size even for an alias bomb.
+    """
+    from collections import deque
+
+    seen: set[int] = set()
+    stack: deque[tuple[yaml.Node, tuple, int]] = deque([] if root is None else [(root, (), 1)])
+    while stack:  # breadth first, so the alias nearest the top is the one named
+        node, loc, line = stack.popleft()
+        if id(node) in seen:
+            return [
+                Problem(
+                    shown,
+                    format_field(loc),
+                    "YAML aliases (*name) and merge keys (<<) are not allowed in content "
+                    "files; write the value out in full",
+                    line,
+                )
+            ]
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                here = key.start_mark.line + 1
+                stack.append((key, loc, here))
+                stack.append((value, (*loc, str(key.value)), here))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                stack.append((item, (*loc, index), item.start_mark.line + 1))
+    return []
 
 
 def _impossible_dates(shown: str, root: yaml.Node | None) -> list[Problem]:

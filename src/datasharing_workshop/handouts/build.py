@@ -31,6 +31,7 @@ from ..content.dates import format_date
 from ..content.sizes import format_size
 from ..content.yaml_source import display_path
 from ..errors import BuildError
+from ..ownership import OwnedFolder
 from . import TEMPLATE_DIR
 from .answers import answers_digest, answers_for, read_latest_answers, url_store_digest
 from .cache import (
@@ -202,6 +203,9 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     output = Path(options.output).absolute()
     cache_dir = Path(options.cache_dir or output.parent / ".cache").absolute()
     report = BuildReport(output=output)
+    # Only into a folder the kit made; never over an index.html it did not write.
+    owned = OwnedFolder.claim(output, option="--output", legacy=_legacy_output(cache_dir))
+    owned.check_writable(["index.html"])
 
     notebooks = _discover(workshop)
     answers = read_latest_answers(
@@ -292,7 +296,10 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     failures = _record(results, plans, manifest, report)
 
     if failures:
-        manifest.save()  # keep what did succeed, so the next build does not redo it
+        try:
+            manifest.save()  # keep what did succeed, so the next build does not redo it
+        except OSError as exc:
+            failures.append(f"the build cache {manifest.path}: {exc.strerror or exc}")
         count = len(failures)
         head = "1 notebook failed" if count == 1 else f"{count} notebooks failed"
         raise BuildError(
@@ -314,8 +321,16 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     for page in guide_pages:
         (report.written if page.written else report.unchanged).append(_relative(page.path, output))
         report.sizes[_relative(page.path, output)] = page.size
-    report.index_written = _write_index(manifest, output, workshop, plans, facts, guide_pages)
-    manifest.save()
+    try:
+        report.index_written = _write_index(manifest, output, workshop, plans, facts, guide_pages)
+        owned.record(["index.html"])
+        owned.save()
+        manifest.save()
+    except OSError as exc:
+        raise BuildError(
+            f"cannot finish the build: {exc.strerror or exc} ({exc.filename or output}); "
+            "free some space or choose another --output / --cache"
+        ) from None
     for path_text, record in manifest.outputs.items():
         path = Path(path_text)
         if _inside(path, output) and path.is_file():
@@ -338,6 +353,18 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
         )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _legacy_output(cache_dir: Path):
+    """An output folder built before the ownership marker: its handouts are in the manifest."""
+
+    def files(folder: Path) -> list[str] | None:
+        manifest = Manifest.load(cache_dir / "manifest.json")
+        if any(_inside(Path(p), folder.absolute()) for p in manifest.outputs):
+            return ["index.html"]
+        return None
+
+    return files
 
 
 # ------------------------------------------------------------------------------ checking

@@ -97,10 +97,14 @@ def render_task(nb: Any, task: NotebookTask, result: NotebookResult) -> Notebook
         result.written = written
     except KitError as exc:
         result.error = str(exc)
-    except Exception as exc:  # a bug or an environment problem: keep the details
+    except Exception as exc:  # a bug or an environment problem: one line, details in a file
+        from ..crash_log import save_details
+
+        where = save_details(traceback.format_exc())
+        what = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0]
         result.error = (
-            f"{task.shown_as}: unexpected {type(exc).__name__} while building its handouts: "
-            f"{exc}\n{traceback.format_exc(limit=-3)}"
+            f"{task.shown_as}: {type(exc).__name__} while building its handouts: {what} "
+            f"(details: {where})"
         )
     finally:
         for tmp, _ in staged:

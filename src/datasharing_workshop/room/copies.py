@@ -32,6 +32,7 @@ from typing import Any
 import nbformat
 
 from ..errors import BuildError, InputError
+from ..ownership import OwnedFolder, participant_copies_only
 
 #: Tags a kit notebook may carry; anything else is a mistake (see check_tags).
 ALLOWED_TAGS = frozenset({"parameters", "facilitator", "answer-key"})
@@ -167,11 +168,13 @@ def prepare_app(
     *,
     notebooks: Path | None = None,
     parameters: Mapping[str, str] | None = None,
+    option: str = "--output",
 ) -> list[Path]:
     """Write participant copies of every breakout notebook into ``output``.
 
-    Older ``*.ipynb`` files in ``output`` are removed first, so a renamed or deleted
-    notebook does not linger in the app.
+    ``output`` must be the kit's own folder (see :mod:`.ownership`): a missing or empty
+    folder is created and marked; a folder holding anything else is refused. Copies the
+    kit wrote there earlier for notebooks that are gone are removed; nothing else is.
 
     Returns
     -------
@@ -183,7 +186,7 @@ def prepare_app(
     BuildError
         A notebook cannot be read or has an unknown tag; nothing is served then.
     InputError
-        No breakout notebooks found.
+        No breakout notebooks found, or ``output`` is not the kit's folder.
     """
     sources = breakout_notebooks(notebooks)
     if not sources:
@@ -192,18 +195,33 @@ def prepare_app(
             f"no breakout notebooks in {where} (a notebook whose metadata has "
             "datasharing_workshop.exercise)"
         )
+    # Refuse a folder that is not the kit's before any work (and before touching anything).
+    names = [src.name for src in sources]
+    owned = OwnedFolder.claim(output, option=option, legacy=_legacy_app_folder(names))
+    owned.check_writable(names)
     copies = [
         (src, participant_copy(_read(src), name=str(src), parameters=parameters)) for src in sources
     ]
-    output.mkdir(parents=True, exist_ok=True)
-    for stale in output.glob("*.ipynb"):
-        stale.unlink()
+    owned.remove_stale(keep=names)
     written = []
-    for src, nb in copies:
-        target = output / src.name
-        nbformat.write(nb, target)
-        written.append(target)
+    try:
+        for src, nb in copies:
+            target = output / src.name
+            nbformat.write(nb, target)
+            owned.record([src.name])
+            written.append(target)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {output}: {exc.strerror or exc}; choose another {option}"
+        ) from None
+    finally:
+        owned.save()
     return written
+
+
+def _legacy_app_folder(names: Sequence[str]):
+    """An app folder from before the ownership marker: only participant copies of ours."""
+    return lambda folder: participant_copies_only(folder, names)
 
 
 def voila_command(folder: Path, *, port: int = DEFAULT_PORT) -> list[str]:

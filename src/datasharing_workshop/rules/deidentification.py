@@ -15,6 +15,7 @@ exercise, and a recount is a single pass with a :class:`collections.Counter`.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -169,7 +170,26 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     shown = display_path(path)
     if not path.is_file():
         raise ContentError([Problem(shown, "", "missing data file")])
-    with path.open(newline="", encoding="utf-8") as handle:
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ContentError(
+            [
+                Problem(
+                    shown,
+                    "",
+                    f"not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as CSV UTF-8",
+                    line=line,
+                )
+            ]
+        ) from None
+    except OSError as exc:
+        raise ContentError(
+            [Problem(shown, "", f"cannot be read ({exc.strerror or exc})")]
+        ) from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if not header:

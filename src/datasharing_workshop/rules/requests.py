@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ..content.bounded_regex import bounded_search
 from ..content.catalogue import Catalogue
 from ..errors import InputError
 from .reasons import Reason, reason
@@ -81,7 +82,7 @@ def _first_issue(catalogue: Catalogue, q, text: str) -> RequestIssue | None:
     if len(text.split()) < q.min_words:
         return issue("too_short", "request_too_short", min_words=q.min_words)
     for mention in q.must_mention:
-        if not any(re.search(p, text, re.IGNORECASE) for p in mention.patterns):
+        if not any(bounded_search(p, text, re.IGNORECASE) for p in mention.patterns):
             return issue(
                 "must_mention", "request_must_mention", label=mention.label, hint=mention.hint
             )

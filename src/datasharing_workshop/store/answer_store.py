@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
+from ..text_safety import MAX_ANSWER_CHARS, check_length, clean_text, clean_value
 from .backend import Backend, open_backend
 from .location import StoreURL, resolve_store_path
 from .records import (
@@ -148,10 +149,15 @@ class AnswerStore:
         }
         for name, value in names.items():
             require_name(name, value)
+        # Text is cleaned (lone surrogates, bidi overrides, controls) and bounded first.
+        names = {name: clean_text(value) for name, value in names.items()}
+        answer = clean_value(answer) if isinstance(answer, Mapping) else answer
+        require_text("feedback", feedback)
+        feedback = clean_text(feedback)
         answer_json = answer_to_json(answer)
+        check_length("the answer", answer_json, MAX_ANSWER_CHARS)
         correct_flag = require_bool("correct", correct)
         score_value = require_score(score)
-        require_text("feedback", feedback)
         marks_json = marks_to_json(marks)
         row = {
             "uid": new_uid(),
@@ -219,15 +225,17 @@ class AnswerStore:
         }
         for name, value in texts.items():
             require_text(name, value)
+            check_length(name, value)
+        texts = {name: clean_text(value) for name, value in texts.items()}
         row = {
             "uid": new_uid(),
-            "workshop": workshop,
-            "group": group,
-            "author_role": author_role,
-            "playbook_section": playbook_section,
-            "worked": worked,
-            "confused": confused,
-            "suggestion": suggestion,
+            "workshop": clean_text(workshop),
+            "group": texts["group"],
+            "author_role": clean_text(author_role),
+            "playbook_section": texts["playbook_section"],
+            "worked": texts["worked"],
+            "confused": texts["confused"],
+            "suggestion": texts["suggestion"],
             "severity": require_severity(severity),
             "recorded_at": now(),
         }

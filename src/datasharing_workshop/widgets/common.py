@@ -233,6 +233,11 @@ def answer_saver(
             )
         except KitError as error:
             return f"<p>✘ Not saved: {escape(error)}</p>"
+        except Exception as error:  # anything else must still say so, never pass silently
+            return (
+                f"<p>✘ Not saved: {escape(type(error).__name__)}: {escape(error)}. Your "
+                "answer is still in the page; press Check again or tell a facilitator.</p>"
+            )
         return (
             f"<p>✔ Saved for {escape(settings.group)} at "
             f"{escape(_local_time(record.recorded_at))}.</p>"
@@ -306,7 +311,10 @@ class ExerciseBox(widgets.VBox):
         if self._show_marks is not None:
             self._show_marks(evaluation)
         if self._on_check is not None:
-            self.save_status.value = self._on_check(evaluation)
+            try:
+                self.save_status.value = self._on_check(evaluation)
+            except Exception as error:  # a callback's exception would vanish in the kernel log
+                self.save_status.value = f"<p>✘ Not saved: {escape(error)}</p>"
         return evaluation
 
     @property

@@ -192,6 +192,9 @@ def _export(store: Any, args: argparse.Namespace) -> int:
             return 1
         return 0
 
+    from ...ownership import check_export_target
+
+    check_export_target(args.output, option="--output", protected=[store.path])
     _write_atomically(args.output, lambda stream: write(records, args.fmt, stream))
     noun = what if len(records) == 1 else f"{what}s"
     print(f"exported {len(records)} {noun} to {args.output}", file=sys.stderr)

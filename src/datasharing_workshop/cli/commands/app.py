@@ -47,10 +47,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ...errors import InputError
-    from ...room.copies import prepare_app, serve
+    from ...ownership import OwnedFolder, participant_copies_only
 
     if not 1 <= args.port <= 65535:
         raise InputError(f"--port must be between 1 and 65535, got {args.port}")
+    # Refuse an --output that is not the kit's at once, before the slow Jupyter imports.
+    OwnedFolder.claim(
+        Path(args.output), option="--output", legacy=participant_copies_only, create=False
+    )
+    from ...room.copies import prepare_app, serve
+
     given = {
         "workshop_id": args.workshop_id,
         "group": args.group,
