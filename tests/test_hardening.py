@@ -14,12 +14,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from datasharing_workshop.sizes import parse_size
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from datasharing_workshop.cli import main
 from datasharing_workshop.content.bounded_regex import MAX_SEARCH_CHARS, backtracking_problem
 from datasharing_workshop.content.message_templates import render_problem
+from datasharing_workshop.content.sizes import parse_size
 from datasharing_workshop.errors import ContentError, InputError, Problem
 from datasharing_workshop.ownership import (
     MARKER,
