@@ -154,7 +154,11 @@ class OwnedFolder:
                 "about": "written by datasharing-workshop",
                 "files": sorted(self.files),
             }
-            _atomic_write(self.folder / MARKER, (json.dumps(data, indent=1) + "\n").encode())
+            text = (json.dumps(data, indent=1) + "\n").encode()
+            with contextlib.suppress(OSError):
+                if (self.folder / MARKER).read_bytes() == text:
+                    return  # unchanged: leave the file (and its timestamp) alone
+            _atomic_write(self.folder / MARKER, text)
         except OSError as exc:
             raise InputError(
                 f"cannot write to {self.folder}: {exc.strerror or exc}; choose another "
