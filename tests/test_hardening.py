@@ -281,3 +281,53 @@ def test_request_review_searches_a_bounded_text():
     from datasharing_workshop.content.bounded_regex import bounded_search
 
     assert bounded_search("x", "a" * MAX_SEARCH_CHARS + "x") is None
+
+
+# ------------------------------------------------------------------- wrong results
+
+
+def test_markdown_export_quotes_free_text_so_it_adds_no_structure_links_or_mentions(store_file):
+    from datasharing_workshop.reportback.report import load_report
+
+    with AnswerStore(store_file) as store:
+        store.record_observation(
+            workshop=WORKSHOP,
+            author_role="observer",
+            playbook_section="data-roles",
+            severity="high",
+            group="Group [A](https://evil.example)",
+            suggestion="# Title\n![img](https://evil.example/x.png) ping @octocat <b>bold</b>",
+            confused="- a list\n1. numbered\n```\nfence",
+        )
+    md = load_report(WORKSHOP, store_path=store_file).feedback().markdown
+    body = md.split("### ", 1)[1]
+    assert "\n# Title" not in md and "> \\# Title" in body
+    assert "![img](" not in md and "!\\[img\\](" in body
+    assert "@octocat" not in md and "@\u200boctocat" in body
+    assert "<b>" not in body and "[A](" not in body
+    assert "> \\- a list" in body and "> 1\\. numbered" in body
+    assert "```" not in body
+
+
+def test_facilitator_edited_playbook_feedback_markdown_is_kept(store_file):
+    from datasharing_workshop.reportback.report import load_report
+
+    with AnswerStore(store_file) as store:
+        store.record_observation(
+            workshop=WORKSHOP,
+            author_role="observer",
+            playbook_section="",
+            severity="low",
+            suggestion="More time for breakout 2.",
+        )
+    first = load_report(WORKSHOP, store_path=store_file).feedback_export()
+    first.path.write_text(first.markdown + "\nMy own edits.\n", encoding="utf-8")
+    edited = first.path.read_text(encoding="utf-8")
+    again = load_report(WORKSHOP, store_path=store_file).feedback_export()
+    assert first.path.read_text(encoding="utf-8") == edited
+    assert again.kept == first.path and again.path != first.path
+    assert again.path.read_text(encoding="utf-8") == again.markdown
+    assert "was kept" in again._repr_html_()
+    # An unedited export is simply replaced.
+    third = load_report(WORKSHOP, store_path=store_file).feedback_export()
+    assert third.path == again.path and third.kept == first.path

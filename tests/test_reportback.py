@@ -414,7 +414,7 @@ def test_each_note_is_an_issue_ready_to_paste(store):
     assert block.index("**Severity:** high") < block.index(
         "**Severity:** low"
     )  # most serious first
-    assert "> ## Not a heading\n> second line" in block  # quoted, cannot break the file
+    assert "> \\## Not a heading\n> second line" in block  # quoted, cannot break the file
     assert "**Noted by:** observer, watching Group C, at workshop `w1`" in block
     link = re.search(r"\[Open this note as a new issue\]\((\S+)\)", block).group(1)
     parts = urlsplit(link)

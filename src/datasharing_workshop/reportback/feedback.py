@@ -21,7 +21,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from ..content.catalogue import Catalogue
+from ..ownership import stamp_text
 from ..store import Observation
+from .markdown_quote import code_span, inline, quoted
 
 __all__ = [
     "GENERAL_HEADING",
@@ -52,7 +54,7 @@ class FeedbackExport:
 
 
 def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+    return quoted(text)
 
 
 def _first_sentence(text: str, limit: int = 70) -> str:
@@ -85,11 +87,13 @@ def issue_body(
     if section is not None:
         lines.append(f"**Playbook section:** [{section.title}]({section.url})")
     elif note.playbook_section:
-        lines.append(f"**Playbook section:** {note.playbook_section}")
+        lines.append(f"**Playbook section:** {inline(note.playbook_section)}")
     meaning = (severity_meanings or {}).get(note.severity, "")
     lines.append(f"**Severity:** {note.severity}" + (f" ({meaning})" if meaning else ""))
-    seen = f"{note.author_role}" + (f", watching {note.group}" if note.group else "")
-    lines.append(f"**Noted by:** {seen}, at workshop `{note.workshop}` ({_day(note.recorded_at)})")
+    seen = inline(note.author_role) + (f", watching {inline(note.group)}" if note.group else "")
+    lines.append(
+        f"**Noted by:** {seen}, at workshop {code_span(note.workshop)} ({_day(note.recorded_at)})"
+    )
     for heading, text in (
         ("What worked", note.worked),
         ("What confused people", note.confused),
@@ -155,7 +159,7 @@ def feedback_markdown(
     repository = playbook.repository if playbook else ""
     name = playbook.title if playbook else "the playbook"
     out = [
-        f"# Feedback on the {name} from workshop `{workshop_id}`",
+        f"# Feedback on the {name} from workshop {code_span(workshop_id)}",
         "",
         f"{len(notes)} note{'s' if len(notes) != 1 else ''} from observers and participants, "
         f"grouped by playbook section in the playbook's order.",
@@ -167,7 +171,8 @@ def feedback_markdown(
         )
     out.append("Notes on the same section are listed most serious first.")
     for section_id in order:
-        out += ["", f"## {_section_name(catalogue, section_id) if section_id else GENERAL_HEADING}"]
+        heading = inline(_section_name(catalogue, section_id)) if section_id else GENERAL_HEADING
+        out += ["", f"## {heading}"]
         section = catalogue.sections.get(section_id)
         if section is not None:
             out += ["", f"Playbook: <{section.url}>"]
@@ -177,11 +182,12 @@ def feedback_markdown(
         for note in ranked:
             title = issue_title(catalogue, note, title_prefix)
             body = issue_body(catalogue, note, severity_meanings)
-            out += ["", f"### {title}", "", body]
+            out += ["", f"### {inline(title)}", "", body]
             url = issue_url(repository, title, body, labels) if repository else None
             if url:
                 out += ["", f"[Open this note as a new issue]({url})"]
-    return FeedbackExport("\n".join(out) + "\n", tuple(order), len(notes))
+    # The last line records a digest, so a later export can tell a facilitator's edits.
+    return FeedbackExport(stamp_text("\n".join(out) + "\n"), tuple(order), len(notes))
 
 
 def feedback_path(store_path: Path, workshop_id: str) -> Path:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..breakouts.base import DEFAULT_SET
+from ..ownership import beside, edited_since_written
 from ..plenary.display import HtmlBlock, escape
 from ..store import AnswerStore
 from . import charts, render
@@ -46,6 +47,8 @@ class FeedbackFile:
     export: FeedbackExport
     path: Path | None
     problem: str = ""
+    #: A file the facilitator edited, kept as it was (the export went to ``path`` beside it).
+    kept: Path | None = None
 
     @property
     def markdown(self) -> str:
@@ -62,6 +65,11 @@ class FeedbackFile:
         ]
         if self.path is not None:
             parts.append(f"<p>Saved as <code>{escape(self.path)}</code>.</p>")
+        if self.kept is not None:
+            parts.append(
+                f"<p>Your edited <code>{escape(self.kept)}</code> was kept as it was; the new "
+                "export is the file above.</p>"
+            )
         if self.problem:
             parts.append(f"<p><strong>Not saved:</strong> {escape(self.problem)}</p>")
         parts.append(
@@ -143,11 +151,14 @@ class ReportBack:
             target = feedback_path(self.data.store_path, self.data.workshop)
         if target is None:
             return FeedbackFile(export, None)
+        kept = None
+        if edited_since_written(target):  # a facilitator's edits are never overwritten
+            kept, target = target, beside(target)
         try:
             write_feedback(export, target)
         except OSError as exc:
-            return FeedbackFile(export, target, f"{exc.strerror or exc} ({target})")
-        return FeedbackFile(export, target)
+            return FeedbackFile(export, target, f"{exc.strerror or exc} ({target})", kept)
+        return FeedbackFile(export, target, kept=kept)
 
     def render_all(self) -> list[Any]:
         """Every part of the report, rendered (what the benchmark times); writes nothing."""
