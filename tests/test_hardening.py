@@ -331,3 +331,36 @@ def test_facilitator_edited_playbook_feedback_markdown_is_kept(store_file):
     # An unedited export is simply replaced.
     third = load_report(WORKSHOP, store_path=store_file).feedback_export()
     assert third.path == again.path and third.kept == first.path
+
+
+def test_simulate_refuses_a_workshop_with_notes_but_no_answers_yet(store_file, capsys):
+    with AnswerStore(store_file) as store:
+        store.record_observation(
+            workshop="spring",
+            author_role="observer",
+            playbook_section="",
+            severity="low",
+            worked="A real note from the room.",
+        )
+    code = main(["simulate", "--workshop", "spring", "--store", str(store_file)])
+    assert code == 2
+    assert "1 notes" in capsys.readouterr().err
+    with AnswerStore(store_file) as store:
+        assert store.count_answers("spring") == 0
+
+
+def test_read_only_store_opens_read_only_for_reading(store_file, monkeypatch):
+    import datasharing_workshop.store.sqlite as sqlite_backend
+    from datasharing_workshop.errors import StoreError
+
+    with AnswerStore(store_file) as store:
+        store.record_answer(
+            workshop=WORKSHOP, group="A", exercise="e", scenario="s", answer={}, correct=True
+        )
+    monkeypatch.setattr(sqlite_backend, "_writable", lambda _path: False)
+    with AnswerStore(store_file, create=False) as store:
+        assert store.count_answers(WORKSHOP) == 1
+        with pytest.raises(StoreError, match="read-only media"):
+            store.record_answer(
+                workshop=WORKSHOP, group="A", exercise="e", scenario="s", answer={}, correct=True
+            )

@@ -139,6 +139,11 @@ class SQLiteBackend:
 
     def _write(self, work: Callable[[sqlite3.Connection], _T], *, what: str) -> _T:
         if self._read_only:
+            if getattr(self, "_media_read_only", False):
+                raise StoreError(
+                    f"cannot {what}: the answer store {self.location} is on read-only media "
+                    "or in a folder you cannot write to; copy it somewhere writable"
+                )
             raise StoreError(f"cannot {what}: {self.location} was opened to be read only")
 
         def attempt() -> _T:
@@ -202,6 +207,12 @@ class SQLiteBackend:
             self._make_folder(path.parent)
         else:
             refuse_network_filesystem(path)
+            if not self._read_only and not _writable(path):
+                # Read-only media (a CD, a locked share, a read-only mount): SQLite cannot
+                # even read a WAL store in place, so read a private copy; saving is refused
+                # with a message naming the file.
+                self._read_only = True
+                self._media_read_only = True
         target = self._private_copy() if self._read_only else path
         try:
             conn = sqlite3.connect(
@@ -403,6 +414,11 @@ def _insert_sql(
     marks = ", ".join("?" for _ in row)
     tail = " ON CONFLICT (uid) DO NOTHING" if skip_known else ""
     return f"INSERT INTO {table} ({columns}) VALUES ({marks}){tail}", tuple(row.values())
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and its companions (-wal, -shm) beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:

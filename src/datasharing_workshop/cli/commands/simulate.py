@@ -74,10 +74,18 @@ def run(args: argparse.Namespace) -> int:
     if path.exists() and not args.append:
         with AnswerStore(path, create=False) as store:
             existing = store.count_answers(args.workshop)
-        if existing:
+            # Observers' notes are real data too: a workshop with notes but no answers yet
+            # is a real workshop under way, never a rehearsal to fill with invented answers.
+            notes = len(store.observations(args.workshop))
+        if existing or notes:
+            held = " and ".join(
+                text
+                for count, text in ((existing, f"{existing} answers"), (notes, f"{notes} notes"))
+                if count
+            )
             raise InputError(
-                f"workshop '{args.workshop}' already has {existing} answers in {path}; choose "
-                "another --workshop name, or pass --append to add to it"
+                f"workshop '{args.workshop}' already has {held} in {path}; choose "
+                "another --workshop name, or pass --append to add invented ones to it"
             )
     sim = simulate_workshop(
         path,
