@@ -364,3 +364,56 @@ def test_read_only_store_opens_read_only_for_reading(store_file, monkeypatch):
             store.record_answer(
                 workshop=WORKSHOP, group="A", exercise="e", scenario="s", answer={}, correct=True
             )
+
+
+def test_report_back_cache_key_covers_observations(tmp_path):
+    """A new observer's note must make the report-back notebook run again."""
+    import shutil
+
+    from datasharing_workshop.handouts.build import _plan
+    from datasharing_workshop.handouts.cache import Manifest
+    from datasharing_workshop.handouts.config import load_workshop
+    from datasharing_workshop.handouts.contract import read_notebook
+
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "handouts"
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(fixtures / "notebooks" / "03_report_back.ipynb", tmp_path / "notebooks")
+    config = (fixtures / "workshop.yml").read_text() + "store_path: answers.sqlite\n"
+    (tmp_path / "workshop.yml").write_text(config)
+    workshop = load_workshop(tmp_path / "workshop.yml")
+    info, problems = read_notebook(tmp_path / "notebooks" / "03_report_back.ipynb", "03")
+    assert info is not None and not problems and info.settings.uses_answers
+
+    def key() -> str:
+        return _plan(
+            info,
+            workshop=workshop,
+            groups=workshop.groups,
+            output=tmp_path / "out",
+            cache_dir=tmp_path / ".cache",
+            code="c",
+            answers=[],
+            renderer="r",
+            manifest=Manifest(tmp_path / ".cache" / "manifest.json"),
+            force=False,
+        ).exec_key
+
+    with AnswerStore(workshop.store_path) as store:
+        store.record_answer(
+            workshop=workshop.config.workshop_id,
+            group="Group A",
+            exercise="e",
+            scenario="s",
+            answer={},
+            correct=True,
+        )
+    before = key()
+    with AnswerStore(workshop.store_path) as store:
+        store.record_observation(
+            workshop=workshop.config.workshop_id,
+            author_role="observer",
+            playbook_section="",
+            severity="low",
+            worked="New note after the first build.",
+        )
+    assert key() != before

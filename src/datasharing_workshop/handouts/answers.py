@@ -104,6 +104,23 @@ def _answer_words(jurisdiction: str, scenario_set: str):
     return words
 
 
+def observations_digest(store_path: Path, workshop_id: str) -> str:
+    """A digest of every observer's note of ``workshop_id`` ("" when there is no store).
+
+    The report-back shows the notes, so its handout must be built again when one is added.
+    A store on a server is covered by :func:`url_store_digest`.
+    """
+    if not isinstance(store_path, Path) or not store_path.is_file():
+        return ""
+    from ..store import AnswerStore
+
+    with AnswerStore(store_path, create=False) as store:
+        notes = store.observations(workshop_id)
+    from dataclasses import asdict
+
+    return json_digest([asdict(n) for n in sorted(notes, key=lambda n: n.id)])
+
+
 def answers_for(
     answers: Iterable[Mapping[str, Any]], group: str, exercise: str | None = None
 ) -> list[dict[str, Any]]:

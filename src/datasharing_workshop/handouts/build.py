@@ -33,7 +33,13 @@ from ..content.yaml_source import display_path
 from ..errors import BuildError
 from ..ownership import OwnedFolder
 from . import TEMPLATE_DIR
-from .answers import answers_digest, answers_for, read_latest_answers, url_store_digest
+from .answers import (
+    answers_digest,
+    answers_for,
+    observations_digest,
+    read_latest_answers,
+    url_store_digest,
+)
 from .cache import (
     Manifest,
     OutputRecord,
@@ -204,7 +210,9 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     cache_dir = Path(options.cache_dir or output.parent / ".cache").absolute()
     report = BuildReport(output=output)
     # Only into a folder the kit made; never over an index.html it did not write.
-    owned = OwnedFolder.claim(output, option="--output", legacy=_legacy_output(cache_dir))
+    owned = OwnedFolder.claim(
+        output, option="--output", legacy=_legacy_output(cache_dir), create=False
+    )
     owned.check_writable(["index.html"])
 
     notebooks = _discover(workshop)
@@ -254,6 +262,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
         for info in notebooks
     ]
 
+    owned.save()  # checks passed: the folder is made and marked before anything runs
     to_execute = [plan for plan in plans if not plan.reuse]
     to_render: list[tuple[_Planned, list[RenderJob]]] = []
     for plan in plans:
@@ -492,6 +501,8 @@ def _plan(
     if info.settings.uses_answers:
         # Declared in the notebook's metadata; the store it opens is also among its reads.
         exec_inputs["answers"] = answers_digest(answers)
+        # The report-back also shows the observers' notes: a new note must show up.
+        exec_inputs["observations"] = observations_digest(workshop.store_path, c.workshop_id)
     if url_store and "store_path" in parameters:
         exec_inputs["store"] = url_store  # a store on a server: its reads are not seen
     exec_key = json_digest(exec_inputs)
