@@ -158,7 +158,9 @@ class AnswerStore:
         check_length("the answer", answer_json, MAX_ANSWER_CHARS)
         correct_flag = require_bool("correct", correct)
         score_value = require_score(score)
-        marks_json = marks_to_json(marks)
+        marks_json = marks_to_json(
+            clean_value(list(marks)) if isinstance(marks, Sequence) else marks
+        )
         row = {
             "uid": new_uid(),
             **names,
