@@ -8,7 +8,14 @@ A new breakout is one module in this package plus one line below.
 from __future__ import annotations
 
 from ..errors import ContentError, Problem
-from . import choose_agreement, classify_data, data_request, deidentify, transfer_channel
+from . import (
+    choose_agreement,
+    classify_data,
+    data_request,
+    deidentify,
+    linking,
+    transfer_channel,
+)
 from .base import Breakout
 
 #: Exercise id -> breakout, in the order of the workshop.
@@ -21,6 +28,7 @@ BREAKOUTS: dict[str, Breakout] = {
             choose_agreement.BREAKOUT,
             data_request.BREAKOUT,
             deidentify.BREAKOUT,
+            linking.BREAKOUT,
         ),
         key=lambda b: b.number,
     )

@@ -1,0 +1,193 @@
+"""Breakout 6, linking datasets: the widget (the grading is :mod:`..breakouts.linking`).
+
+The group picks a linking method, a blocking field and a score threshold, sees after every
+change how many pairs are compared and how many links are false or missed, then says
+which error matters more for the scenario's use and presses Check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..breakouts.base import DEFAULT_SET, Evaluation
+from ..breakouts.linking import (
+    ERRORS,
+    LABELS,
+    LinkingScenario,
+    check_linking,
+    extracts,
+)
+from ..breakouts.scenarios import load_scenarios
+from ..content.catalogue import Catalogue, load_catalogue
+from ..rules.linking import BLOCKING, MAX_SCORE, METHODS, link
+from ..store import AnswerRecord
+from .common import (
+    ExerciseBox,
+    escape,
+    exercise_box,
+    feedback_section,
+    notebook_api,
+    scenario_header_html,
+    static_page,
+)
+
+EXERCISE = "linking"
+NOT_CHOSEN = ""
+
+INSTRUCTIONS = (
+    "<h3>Your link</h3>\n<p>Choose how to link the two extracts, what to block on and, for "
+    "a score, the lowest score that counts as the same person. The line under the choices "
+    "updates as you go. Then say which error matters more for this use and press "
+    "<strong>Check</strong>.</p>"
+)
+
+
+def _options(ids: tuple[str, ...], prompt: str) -> list[tuple[str, str]]:
+    return [(prompt, NOT_CHOSEN)] + [(LABELS[i], i) for i in ids]
+
+
+def result_html(scenario: LinkingScenario, method: str, blocking: str, threshold: int) -> str:
+    """Pairs compared, links made, false and missed matches for the current choices."""
+    if method not in METHODS or blocking not in BLOCKING:
+        ex = extracts(scenario)
+        pairs = len(ex.left) * len(ex.right)
+        return (
+            f"<p>{len(ex.left)} records from agency A and {len(ex.right)} from agency B: "
+            f"{pairs:,} pairs if every pair is compared.</p>"
+        )
+    r = link(extracts(scenario), method, blocking, threshold)
+    return (
+        f'<p class="dsw-result"><strong>{r.comparisons:,} pairs compared</strong>; '
+        f"{r.linked} links: {r.right} right, {r.false_matches} false matches (two people "
+        f"joined), {r.missed_matches} missed matches.</p>"
+    )
+
+
+def build(
+    catalogue: Catalogue,
+    scenario: LinkingScenario,
+    *,
+    position: int = 1,
+    total: int = 1,
+    on_check: Callable[[Evaluation], str] | None = None,
+    saved: AnswerRecord | None = None,
+    saved_problem: str = "",
+) -> ExerciseBox:
+    """Build one scenario's exercise widget (pre-filled from a saved attempt)."""
+    previous = saved.answer if saved else {}
+
+    def pick(name: str, ids: tuple[str, ...]) -> str:
+        value = previous.get(name)
+        return value if value in ids else NOT_CHOSEN
+
+    method = widgets.Dropdown(
+        options=_options(METHODS, "— choose a method —"),
+        value=pick("method", METHODS),
+        description="Method",
+    )
+    blocking = widgets.Dropdown(
+        options=_options(BLOCKING, "— choose what to block on —"),
+        value=pick("blocking", BLOCKING),
+        description="Blocking",
+    )
+    saved_threshold = previous.get("threshold")
+    threshold = widgets.IntSlider(
+        value=saved_threshold if isinstance(saved_threshold, int) else MAX_SCORE // 2,
+        min=1,
+        max=MAX_SCORE,
+        description="Threshold",
+    )
+    error = widgets.RadioButtons(
+        options=[(LABELS[e], e) for e in ERRORS],
+        value=pick("error", ERRORS) or None,
+        description="Worse here",
+    )
+    for control in (method, blocking):
+        control.style = {"description_width": "8em"}
+    result = widgets.HTML(value=result_html(scenario, method.value, blocking.value, 1))
+
+    def update(_change: Any = None) -> None:
+        result.value = result_html(scenario, method.value, blocking.value, threshold.value)
+
+    for control in (method, blocking, threshold):
+        control.observe(update, names="value")
+    update()
+
+    def current() -> dict[str, Any]:
+        return {
+            "method": method.value,
+            "blocking": blocking.value,
+            "threshold": threshold.value,
+            "error": error.value or "",
+        }
+
+    def evaluate() -> Evaluation:
+        return check_linking(catalogue, scenario, current())
+
+    header_html = scenario_header_html(scenario, position, total, catalogue)
+    use_html = f"<p><strong>What the link is for:</strong> {escape(scenario.use)}</p>"
+
+    def render_static(box: ExerciseBox) -> str:
+        chosen = current()
+        rows = "".join(
+            f'<tr><th scope="row">{escape(label)}</th>'
+            f"<td>{escape(LABELS.get(str(chosen[k]), chosen[k]) or '—')}</td></tr>"
+            for k, label in (
+                ("method", "Method"),
+                ("blocking", "Blocking"),
+                ("threshold", "Threshold"),
+                ("error", "Worse here"),
+            )
+        )
+        table = f'<table class="dsw-table"><tbody>{rows}</tbody></table>'
+        return static_page(
+            "\n".join([header_html, use_html, table, result.value, feedback_section(box)])
+        )
+
+    box = exercise_box(
+        exercise=EXERCISE,
+        scenario_id=scenario.id,
+        title=scenario.title,
+        header=[
+            widgets.HTML(value=header_html),
+            widgets.HTML(value=use_html),
+            widgets.HTML(value=INSTRUCTIONS),
+        ],
+        controls=[method, blocking, threshold, result, error],
+        evaluate=evaluate,
+        on_check=on_check,
+        render_static=render_static,
+        saved=saved,
+        saved_problem=saved_problem,
+    )
+    box.method_choice, box.blocking_choice = method, blocking
+    box.threshold_slider, box.error_choice, box.result_line = threshold, error, result
+    return box
+
+
+exercise, exercises = notebook_api(EXERCISE, build, title="Linking datasets")
+
+
+def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:
+    """The facilitator's key: every scenario's right choices and why."""
+    from IPython.display import HTML
+
+    catalogue = load_catalogue(jurisdiction or "ct")
+    parts = []
+    for sc in load_scenarios(EXERCISE, jurisdiction, scenario_set):
+        k, why = sc.key, sc.explanations
+        section = catalogue.section(sc.source)
+        parts.append(
+            f"<h3>{escape(sc.title)}</h3><ul>"
+            f"<li>Method: {escape(' or '.join(LABELS[m] for m in k.method))}. "
+            f"{escape(why.method)}</li>"
+            f"<li>Blocking: {escape(' or '.join(LABELS[b] for b in k.blocking))}. "
+            f"{escape(why.blocking)}</li>"
+            f"<li>Threshold: {k.threshold_min} to {k.threshold_max}. {escape(why.threshold)}</li>"
+            f"<li>Worse here: {escape(LABELS[k.error])}. {escape(why.error)}</li></ul>"
+            f"<p>Playbook: {escape(section.title)}</p>"
+        )
+    return HTML('<div class="dsw-answer-key">' + "\n".join(parts) + "</div>")
