@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -106,6 +107,28 @@ class BuildReport:
     pdf: Any = None
 
 
+class _Guide:
+    """The facilitator guide's session pages, rendered only when a handout needs one.
+
+    Render keys use :attr:`digest` (the guide folder's files and the notebooks its links
+    point at), so a rebuild with nothing changed renders no Markdown at all.
+    """
+
+    def __init__(self, folder: Path, stems: list[str]):
+        self.folder = folder
+        self.stems = stems
+        files = tree_digest(folder) if folder.is_dir() else ""
+        self.digest = json_digest({"files": files, "notebooks": stems})
+        self._pages: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    def html(self, stem: str) -> str:
+        with self._lock:
+            if self._pages is None:
+                self._pages = session_pages_html(self.folder, self.stems)
+            return self._pages.get(stem, "")
+
+
 @dataclass(frozen=True)
 class _Target:
     """One handout a notebook makes."""
@@ -114,7 +137,6 @@ class _Target:
     variant: str
     group: str = ""
     answers: tuple[dict[str, Any], ...] = ()
-    guide_html: str = ""
 
 
 @dataclass
@@ -134,6 +156,8 @@ class _Planned:
     seconds: float | None = None
     #: The Jupyter kernel it runs in.
     kernel: str = KERNEL_NAME
+    #: The facilitator guide (its page ends the facilitator handout).
+    guide: _Guide | None = None
 
     def render_key(self, executed_digest: str, target: _Target) -> str:
         return json_digest(
@@ -147,7 +171,9 @@ class _Planned:
                 "renderer": self.renderer,
                 "notebook": [self.info.shown_as, self.info.title],
                 # An edited guide page re-renders the facilitator handout, no execution.
-                "guide": target.guide_html,
+                "guide": self.guide.digest
+                if self.guide and target.variant == "facilitator"
+                else "",
             }
         )
 
@@ -164,7 +190,9 @@ class _Planned:
                         key,
                         target.group,
                         target.answers,
-                        target.guide_html,
+                        self.guide.html(self.info.stem)
+                        if self.guide and target.variant == "facilitator"
+                        else "",
                         "" if force else manifest.intact_sha(target.path),
                     )
                 )
@@ -226,7 +254,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
     manifest = Manifest.load(cache_dir / "manifest.json")
     facts = workshop_facts(workshop)
     stems = [info.stem for info in notebooks]
-    guide_html = session_pages_html(workshop.guide_folder, stems)
+    guide = _Guide(workshop.guide_folder, stems)
 
     renderer = json_digest(
         {
@@ -257,7 +285,7 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
             force=options.force,
             kernel=options.kernel,
             url_store=url_store,
-            guide_html=guide_html.get(info.stem, ""),
+            guide=guide,
         )
         for info in notebooks
     ]
@@ -478,7 +506,7 @@ def _plan(
     renderer: str,
     manifest: Manifest,
     force: bool,
-    guide_html: str = "",
+    guide: _Guide | None = None,
     kernel: str = KERNEL_NAME,
     url_store: str = "",
 ) -> _Planned:
@@ -523,8 +551,7 @@ def _plan(
                 path = output / "groups" / group.folder / f"{info.stem}.html"
                 targets.append(_Target(path, variant, group.name, mine))
         else:
-            page = guide_html if variant == "facilitator" else ""
-            targets.append(_Target(output / variant / f"{info.stem}.html", variant, "", (), page))
+            targets.append(_Target(output / variant / f"{info.stem}.html", variant))
     return _Planned(
         info,
         exec_key,
@@ -536,6 +563,7 @@ def _plan(
         executed_digest,
         float(seconds) if isinstance(seconds, int | float) else None,
         kernel,
+        guide,
     )
 
 
