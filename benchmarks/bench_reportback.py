@@ -33,10 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from datasharing_workshop.breakouts.scenarios import load_scenarios
-from datasharing_workshop.content.catalogue import load_catalogue
 from datasharing_workshop.reportback import charts, load_report
-from datasharing_workshop.reportback.simulate import SIMULATORS, group_names, load_simulated_notes
+from datasharing_workshop.reportback.simulate import group_names, simulate_workshop
 from datasharing_workshop.store import AnswerStore
 
 WORKSHOP = "bench"
@@ -46,31 +44,19 @@ FUTURE = ("future_breakout_a", "future_breakout_b", "future_breakout_c")
 
 
 def fill_store(path: Path, groups: int, answers_per_group: int, seed: int = 7) -> int:
-    """Save ``answers_per_group`` distinct scenarios' answers for each group."""
+    """Every breakout played by ``groups`` groups (the kit's own simulation, judged by the
+    breakouts' Check), then each group topped up to ``answers_per_group`` latest answers
+    with answers to breakouts the report-back does not know."""
     rng = random.Random(seed)
-    cat = load_catalogue("ct")
-    known = {ex: load_scenarios(ex, "ct") for ex in SIMULATORS}
-    notes = load_simulated_notes()
-    count = 0
+    simulate_workshop(path, WORKSHOP, groups=groups, seed=seed, notes_per_group=2)
     with AnswerStore(path) as store:
+        per_group: dict[str, int] = {}
+        for record in store.latest_answers(WORKSHOP):
+            per_group[record.group] = per_group.get(record.group, 0) + 1
+        count = sum(per_group.values())
         for name in group_names(groups):
             skill = rng.uniform(0.6, 0.95)
-            left = answers_per_group
-            for exercise, scenarios in known.items():
-                for scenario in scenarios[:left]:
-                    evaluation = SIMULATORS[exercise](rng, cat, scenario, skill, "standard")
-                    store.record_answer(
-                        workshop=WORKSHOP,
-                        group=name,
-                        exercise=exercise,
-                        scenario=scenario.id,
-                        answer=evaluation.answer,
-                        correct=evaluation.correct,
-                        score=evaluation.score,
-                        feedback=evaluation.feedback.text(),
-                    )
-                    count += 1
-                    left -= 1
+            left = answers_per_group - per_group.get(name, 0)
             n = 0
             while left > 0:
                 exercise = FUTURE[n % len(FUTURE)]
@@ -88,17 +74,6 @@ def fill_store(path: Path, groups: int, answers_per_group: int, seed: int = 7) -
                 count += 1
                 left -= 1
                 n += 1
-            for note in rng.sample(notes, 2):
-                store.record_observation(
-                    workshop=WORKSHOP,
-                    author_role="observer",
-                    playbook_section=note.section,
-                    severity=note.severity,
-                    group=name,
-                    worked=note.worked,
-                    confused=note.confused,
-                    suggestion=note.suggestion,
-                )
     return count
 
 
