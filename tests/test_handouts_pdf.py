@@ -1,7 +1,7 @@
 """`build --pdf` without a browser: options, refusals, the sheets' content, merging PDFs.
 
 Printing itself, with Debian's Chromium and poppler's pdftotext/pdfinfo, is tested in
-tests/browser/test_handouts_pdf.py.
+tests/browser/test_pdf_printing_browser.py.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ SEEDED_SHOWS = {
     "deidentify": "<td>Share the county only</td>",
 }
 PARAMETERS = {
-    "workshop_id": "example-workshop",
+    "workshop_id": "",
     "group": "",
     "scenario_set": "standard",
     "store_path": "",
