@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import nbformat
 import pytest
+from helpers.browser_answers import choose_something
 
 from datasharing_workshop.breakouts.base import MARKS, Evaluation
 from datasharing_workshop.breakouts.scenarios import load_scenarios
@@ -125,12 +126,7 @@ def answer_transfer_channel(page, box) -> Attempt:
 
 def answer_anything(page, box) -> Attempt:
     """A breakout this module does not know: choose the first option of every control."""
-    for select in box.locator("select").all():
-        if select.locator("option").count() > 1:
-            select.select_option(index=1)
-    radios = box.get_by_role("radio")
-    if radios.count():
-        radios.first.check()
+    choose_something(box)
     return Attempt(None, None)
 
 
