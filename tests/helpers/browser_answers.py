@@ -8,10 +8,14 @@ from __future__ import annotations
 
 
 def choose_something(box) -> None:
-    """Choose the first real option of every dropdown and the first radio button in ``box``."""
+    """Choose the first real option of every dropdown, the first radio button and the first
+    checkbox in ``box``."""
     for select in box.locator("select").all():
         if select.locator("option").count() > 1:
             select.select_option(index=1)
     radios = box.get_by_role("radio")
     if radios.count():
         radios.first.check()
+    boxes = box.get_by_role("checkbox")
+    if boxes.count():
+        boxes.first.check()

@@ -340,11 +340,14 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def _redrawing(chart_html: str) -> str:
-    """The old chart, greyed out and labelled, while the new one waits to be drawn."""
+    """The old chart, framed and labelled, while the new one waits to be drawn.
+
+    Framed rather than faded: faded text (the caption, the label) fails the contrast that
+    people reading on a projector or with low vision need."""
     if REDRAWING in chart_html:
         return chart_html
     return (
-        f'<div class="{REDRAWING}" style="opacity:0.45">'
+        f'<div class="{REDRAWING}" style="outline:2px dashed #555;outline-offset:4px">'
         "<p><em>Updating the chart…</em></p>"
         f"{chart_html}</div>"
     )
