@@ -166,7 +166,11 @@ def test_group_handouts_show_the_saved_answer_in_an_answer_table(
             )
         )
         assert rows["Result"] == "Right", rows
-        assert rows["Answer"].strip(), rows
+        # The answer reads in words, one row per item (a field's category, a channel...).
+        answer_rows = {
+            k: v for k, v in rows.items() if k not in {"Result", "Score", "Feedback", "Saved"}
+        }
+        assert answer_rows and all(v.strip() for v in answer_rows.values()), rows
         assert rows["Feedback"].strip(), rows
         section = page.locator(".dsw-group-answer").filter(has=table)
         assert handouts.group in section.inner_text()
