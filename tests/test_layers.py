@@ -24,6 +24,13 @@ NAME = "datasharing_workshop"
 LAYERS: dict[str, int] = {
     "__init__": 0,
     "errors": 0,
+    # Foundations beside errors: they import nothing of the kit's but errors, and every
+    # layer may use them (output ownership, text cleaning, the crash log).
+    "ownership": 0,
+    "text_safety": 0,
+    "crash_log": 0,
+    # The shipped content, notebooks and guide (data read through importlib.resources).
+    "kit": 0,
     "content": 1,
     "rules": 2,
     "store": 3,
