@@ -27,7 +27,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.processes import stop_process_tree
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -395,27 +395,7 @@ def stop_server(server: Server) -> list[str]:
     collected before the server goes: killing the server's process group alone would miss
     them.
     """
-    import psutil  # a dependency of ipykernel, so always there with the kit
-
-    try:
-        started = psutil.Process(server.process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        started = []
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(timeout=SERVER_STOP_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait(timeout=SERVER_STOP_S)
-    _, alive = psutil.wait_procs(started, timeout=SERVER_STOP_S)
-    leftovers = []
-    for proc in alive:
-        with contextlib.suppress(psutil.Error):
-            leftovers.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
-            proc.kill()
-    return leftovers
+    return stop_process_tree(server.process, SERVER_STOP_S)
 
 
 @contextlib.contextmanager

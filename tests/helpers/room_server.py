@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers.processes import stop_process_tree
 
 PARTICIPANT = "tables2026"
 FACILITATOR = "console2026"
@@ -147,28 +148,7 @@ def start_room(
 
 def stop_room(room: Room) -> list[str]:
     """Stop the server and all it started; return what would not stop (then killed)."""
-    import psutil
-
-    try:
-        started = psutil.Process(room.process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        started = []
-    if room.process.poll() is None:
-        # SIGTERM: Jupyter Server shuts its kernels down, then exits.
-        room.process.send_signal(signal.SIGTERM)
-        try:
-            room.process.wait(timeout=STOP_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(room.process.pid, signal.SIGKILL)
-            room.process.wait(timeout=STOP_S)
-    _, alive = psutil.wait_procs(started, timeout=STOP_S)
-    leftovers = []
-    for proc in alive:
-        with contextlib.suppress(psutil.Error):
-            leftovers.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
-            proc.kill()
-    return leftovers
+    return stop_process_tree(room.process, STOP_S)
 
 
 @contextlib.contextmanager
