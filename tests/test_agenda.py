@@ -12,8 +12,8 @@ def test_agenda_adds_up_and_runs_in_notebook_order():
     a = agenda.load_agenda()
     assert sum(s.minutes for s in a.sessions) == a.length_minutes == 240
     numbers = [int(n[:2]) for n in a.notebooks]
-    assert numbers == sorted(numbers) == list(range(1, 10))
-    assert a.by_notebook("08_report_back").id == "report_back"
+    assert numbers == sorted(numbers) == list(range(1, len(a.notebooks) + 1))
+    assert a.by_notebook(a.notebooks[-2]).id == "report_back"
     assert a.by_notebook("99_nothing") is None
     assert [s.exercise for s in a.sessions if s.exercise] == [
         "classify_data",
@@ -66,7 +66,8 @@ def test_a_break_with_a_notebook_is_refused(content):
 
 def test_notebooks_out_of_running_order_are_refused(content):
     path = content / "workshop" / "agenda.yaml"
-    path.write_text(path.read_text().replace("notebook: 09_wrap_up", "notebook: 02_wrap_up"))
+    wrap_up = agenda.load_agenda().session("wrap_up").notebook
+    path.write_text(path.read_text().replace(f"notebook: {wrap_up}", "notebook: 02_wrap_up"))
     with pytest.raises(ContentError, match="numbered in running order; '02_wrap_up'"):
         agenda.load_agenda()
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from helpers.notebooks import PLENARY, REPORT_BACK
 
 from datasharing_workshop.content.guide import (
     LinkTarget,
@@ -212,7 +213,7 @@ def test_every_link_in_every_notebook_resolves():
 
 
 def test_each_plenary_notebook_links_its_guide_page():
-    for stem in ("01_welcome_and_agenda", "02_tour_the_playbook", "08_report_back", "09_wrap_up"):
+    for stem in PLENARY:
         text = "\n".join(s for _, s in notebook_markdown(NOTEBOOKS / f"{stem}.ipynb"))
         assert f"../facilitator_guide/{stem}.md" in text
 
@@ -238,7 +239,7 @@ def test_every_notebook_goes_into_the_facilitator_handout():
 
 
 def test_report_back_is_facilitator_only_and_reads_answers():
-    meta = json.loads((NOTEBOOKS / "08_report_back.ipynb").read_text("utf-8"))["metadata"]
+    meta = json.loads((NOTEBOOKS / f"{REPORT_BACK}.ipynb").read_text("utf-8"))["metadata"]
     assert meta["datasharing_workshop"] == {"handouts": ["facilitator"], "uses_answers": True}
 
 
@@ -250,9 +251,7 @@ def test_workshop_config_names_only_existing_notebooks():
     assert [n for n in listed if n not in notebook_stems()] == []
 
 
-@pytest.mark.parametrize(
-    "stem", ["01_welcome_and_agenda", "02_tour_the_playbook", "08_report_back", "09_wrap_up"]
-)
+@pytest.mark.parametrize("stem", PLENARY)
 def test_my_notebooks_follow_the_notebook_contract(stem):
     from datasharing_workshop.handouts.contract import read_notebook
 
@@ -282,7 +281,7 @@ def test_render_page_html_has_title_timing_ids_and_rewritten_links():
     assert "<strong>Teaching:</strong> 5 min" in html and "<strong>Total:</strong> 25 min" in html
     assert '<h2 id="common-mistakes">Common mistakes</h2>' in html
     assert 'href="03_classify_data.html"' in html  # the notebook link
-    assert 'href="08_report_back.html"' in html  # a link to another guide page
+    assert f'href="{REPORT_BACK}.html"' in html  # a link to another guide page
     assert ".ipynb" not in html
 
 

@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 import pytest
+from helpers.notebooks import WRAP_UP
 
 from datasharing_workshop.cli import main
 from datasharing_workshop.errors import InputError
@@ -123,13 +124,8 @@ def test_printed_observation_form_shows_the_sections_open():
 
 
 def test_agenda_order_follows_the_agenda_and_keeps_unknown_notebooks_last():
-    stems = ["09_wrap_up", "zz_extra", "01_welcome_and_agenda", "03_classify_data"]
-    assert agenda_order(stems) == [
-        "01_welcome_and_agenda",
-        "03_classify_data",
-        "09_wrap_up",
-        "zz_extra",
-    ]
+    stems = [WRAP_UP, "zz_extra", "01_welcome_and_agenda", "03_classify_data"]
+    assert agenda_order(stems) == ["01_welcome_and_agenda", "03_classify_data", WRAP_UP, "zz_extra"]
 
 
 def _blank_pdf(path: Path, pages: int) -> Path:

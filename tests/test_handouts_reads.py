@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.notebooks import REPORT_BACK
 
 from datasharing_workshop.content.catalogue import CONTENT_ENV
 from datasharing_workshop.handouts.build import BuildOptions, BuildReport, build_handouts
@@ -319,10 +320,10 @@ def test_known_stale_cases_are_rebuilt(workshop, monkeypatch):
             transfer.read_text().replace(old, "title: A trail map for a hiking club")
         ),
     )
-    assert "08_report_back" in report.executed
-    assert "facilitator/08_report_back.html" in changed
+    assert REPORT_BACK in report.executed
+    assert f"facilitator/{REPORT_BACK}.html" in changed
     assert "A trail map for a hiking club" in (
-        root / "out" / "facilitator" / "08_report_back.html"
+        root / "out" / "facilitator" / f"{REPORT_BACK}.html"
     ).read_text(encoding="utf-8")
 
     restore(root, saved)
@@ -362,7 +363,7 @@ def test_new_answers_rerun_only_what_reads_the_store(workshop, monkeypatch):
         for stem, entry in manifest["executions"].items()
         if store in entry["reads"]["databases"]
     )
-    assert "08_report_back" in readers
+    assert REPORT_BACK in readers
 
     def answer() -> None:
         with AnswerStore(root / "answers.sqlite") as db:
@@ -376,7 +377,7 @@ def test_new_answers_rerun_only_what_reads_the_store(workshop, monkeypatch):
 
     report, changed = _check_edit(root, saved, answer)
     assert report.executed == readers
-    assert "facilitator/08_report_back.html" in changed
+    assert f"facilitator/{REPORT_BACK}.html" in changed
 
 
 def executed_text(root: Path, stem: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers.notebooks import BREAKOUT_EXERCISES, REPORT_BACK, WRAP_UP
 
 from datasharing_workshop.cli import main
 from datasharing_workshop.room.auth import RoomAuthorizer, RoomIdentityProvider, role_of
@@ -69,15 +70,9 @@ def test_loopback_addresses():
 def test_pages_follow_the_agenda_and_leave_out_the_report_back():
     pages = participant_pages(REPO / "notebooks")
     stems = [p.stem for p in pages]
-    assert stems[0] == "01_welcome_and_agenda" and stems[-1] == "09_wrap_up"
-    assert "08_report_back" not in stems
-    assert [p.exercise for p in pages if p.exercise] == [
-        "classify_data",
-        "transfer_channel",
-        "choose_agreement",
-        "data_request",
-        "deidentify",
-    ]
+    assert stems[0] == "01_welcome_and_agenda" and stems[-1] == WRAP_UP
+    assert REPORT_BACK not in stems
+    assert tuple(p.exercise for p in pages if p.exercise) == BREAKOUT_EXERCISES
 
 
 def test_the_room_cell_sets_only_the_notebooks_parameters(tmp_path):

@@ -14,6 +14,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 
 import pytest
+from helpers.notebooks import REPORT_BACK
 from helpers.room_server import FACILITATOR, PARTICIPANT, running_room
 
 GROUPS = ["Group A", "Group B"]
@@ -129,7 +130,7 @@ REFUSED_TO_PARTICIPANTS = [
     "/voila",
     "/voila/tree",
     "/voila/api/contents",
-    "/voila/render/08_report_back.ipynb?group=group-a",
+    f"/voila/render/{REPORT_BACK}.ipynb?group=group-a",
     "/voila/render/../../notebooks/03_classify_data.ipynb?group=group-a",
     "/nbconvert/html/03_classify_data.ipynb",
 ]
@@ -180,7 +181,7 @@ def test_an_unknown_group_gets_a_clear_message(room):
 
 def test_the_served_folder_holds_participant_copies_only(room):
     pages = sorted(p.name for p in (room.folder / "pages").iterdir())
-    assert "08_report_back.ipynb" not in pages
+    assert f"{REPORT_BACK}.ipynb" not in pages
     for name in pages:
         text = (room.folder / "pages" / name).read_text(encoding="utf-8")
         for secret in SECRETS[:4]:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers.notebooks import PLENARY, REPORT_BACK, WRAP_UP
 
 from datasharing_workshop.reportback.simulate import simulate_workshop
 
@@ -75,12 +76,12 @@ def workshop(tmp_path_factory):
 def test_every_notebook_ran_in_order(workshop):
     _, _, executed = workshop
     assert list(executed)[:2] == ["01_welcome_and_agenda", "02_tour_the_playbook"]
-    assert list(executed)[-2:] == ["08_report_back", "09_wrap_up"]
+    assert list(executed)[-2:] == [REPORT_BACK, WRAP_UP]
 
 
 def test_report_back_shows_each_groups_figures(workshop):
     sim, _, executed = workshop
-    nb = executed["08_report_back"]
+    nb = executed[REPORT_BACK]
     overview = html_of(outputs(nb, "report.overview()"))
     for group in sim.groups:
         assert f'<th scope="row">{group}</th>' in overview
@@ -93,7 +94,7 @@ def test_report_back_shows_each_groups_figures(workshop):
 
 def test_report_back_shows_the_three_charts_as_images(workshop):
     _, _, executed = workshop
-    nb = executed["08_report_back"]
+    nb = executed[REPORT_BACK]
     for call in ("most_missed_chart", "confusion_chart", "channels_chart"):
         (output,) = outputs(nb, f"report.{call}()")
         assert "image/png" in output["data"], call
@@ -103,7 +104,7 @@ def test_report_back_shows_the_three_charts_as_images(workshop):
 
 def test_report_back_offers_discussion_prompts(workshop):
     _, _, executed = workshop
-    prompts = html_of(outputs(executed["08_report_back"], "report.discussion_prompts()"))
+    prompts = html_of(outputs(executed[REPORT_BACK], "report.discussion_prompts()"))
     assert "Questions for the whole room" in prompts
 
 
@@ -114,14 +115,14 @@ def test_feedback_export_has_one_section_per_playbook_section_with_notes(worksho
     headings = re.findall(r"^## (.*)$", markdown, flags=re.M)
     assert headings == [ct.sections[s].title for s in sim.sections]
     assert len(re.findall(r"^### ", markdown, flags=re.M)) == sim.observations
-    shown = html_of(outputs(executed["08_report_back"], "report.feedback_export()"))
+    shown = html_of(outputs(executed[REPORT_BACK], "report.feedback_export()"))
     assert f"{sim.observations} notes on {len(sim.sections)} playbook sections" in shown
     assert path.name in shown
 
 
 def test_plenary_notebooks_have_static_html_for_every_widget(workshop):
     _, _, executed = workshop
-    for stem in ("01_welcome_and_agenda", "02_tour_the_playbook", "09_wrap_up"):
+    for stem in (s for s in PLENARY if s != REPORT_BACK):
         for cell in executed[stem]["cells"]:
             for output in cell.get("outputs", []):
                 assert output["output_type"] != "error", stem

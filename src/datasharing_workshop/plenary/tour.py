@@ -1,4 +1,4 @@
-"""The playbook tour (notebook 02) and the take-home points (notebook 09).
+"""The playbook tour (notebook 02) and the take-home points (the wrap-up notebook).
 
 The tour's words live in ``exercises/<jurisdiction>/tour.yaml``: stops (roles, documentation,
 bias, the path from a request to a transfer, who to ask), each point citing its playbook

@@ -1,4 +1,4 @@
-"""The wrap-up notebook's content (09_wrap_up).
+"""The wrap-up notebook's content (the agenda's session ``wrap_up``).
 
 Next steps, reflection questions and the closing words are in
 ``exercises/workshop/wrap_up.yaml``; the take-home points are playbook facts, so they come

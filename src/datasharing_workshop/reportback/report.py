@@ -1,6 +1,6 @@
 """The report-back notebook's one object: :class:`ReportBack`.
 
-In the notebook (08_report_back)::
+In the report-back notebook (the agenda's session ``report_back``)::
 
     from datasharing_workshop.reportback import load_report
     report = load_report(workshop_id, store_path=store_path, jurisdiction=jurisdiction,

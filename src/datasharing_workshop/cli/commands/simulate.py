@@ -103,7 +103,19 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(
-        f'next: open notebooks/08_report_back.ipynb with workshop_id = "{sim.workshop}"',
+        f'next: open {report_back_notebook()} with workshop_id = "{sim.workshop}"',
         file=sys.stderr,
     )
     return 0
+
+
+def report_back_notebook() -> str:
+    """Where the report-back notebook is, as the agenda names it (session ``report_back``)."""
+    from ...errors import ContentError, InputError
+    from ...plenary.agenda import load_agenda
+
+    try:
+        stem = load_agenda().session("report_back").notebook
+    except (ContentError, InputError):  # the answers are saved; only the hint is lost
+        stem = None
+    return f"notebooks/{stem}.ipynb" if stem else "the report-back notebook"
