@@ -12,7 +12,7 @@ def test_agenda_adds_up_and_runs_in_notebook_order():
     a = agenda.load_agenda()
     assert sum(s.minutes for s in a.sessions) == a.length_minutes == 240
     numbers = [int(n[:2]) for n in a.notebooks]
-    assert numbers == sorted(numbers) == list(range(1, len(a.notebooks) + 1))
+    assert numbers == sorted(set(numbers)) and numbers[0] == 1  # the rule: NN_ ascending
     assert a.by_notebook(a.notebooks[-2]).id == "report_back"
     assert a.by_notebook("99_nothing") is None
     assert [s.exercise for s in a.sessions if s.exercise] == [
