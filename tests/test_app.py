@@ -146,6 +146,11 @@ def test_voila_serves_the_folder_on_this_computer_only_without_sources(tmp_path)
     assert {"--no-browser", "--Voila.ip=127.0.0.1", "--port=9001", "--strip_sources=True"} <= set(
         command
     )
+    # The same patience for slow cells and kernels as `serve` (not nbclient's 4 s).
+    from datasharing_workshop.room.settings import IOPUB_TIMEOUT_S, KERNEL_STARTUP_TIMEOUT_S
+
+    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}" in command
+    assert f"--VoilaExecutor.startup_timeout={KERNEL_STARTUP_TIMEOUT_S}" in command
 
 
 def test_cli_prepare_only(tmp_path, capsys):

@@ -82,6 +82,33 @@ def test_the_room_cell_sets_only_the_notebooks_parameters(tmp_path):
     )
 
 
+def test_the_room_cell_imports_the_pages_modules_before_it_asks_for_the_group(tmp_path):
+    from datasharing_workshop.room.pages import room_copy
+
+    page = next(p for p in participant_pages(REPO / "notebooks") if p.exercise)
+    cell = room_copy(page, tmp_path / "room.json").cells[1]
+    call = cell.source.splitlines()[-1]
+    assert "preload=[" in call
+    assert f"'datasharing_workshop.widgets.{page.exercise}'" in call
+
+
+def test_pool_sizes_per_page_and_by_default_one_per_group(tmp_path, capsys):
+    out = tmp_path / "room"
+    args = ["serve", "--prepare-only", "--config", str(config(tmp_path)), "--output", str(out)]
+    assert main(args) == 0
+    room = json.loads((out / "room.json").read_text())
+    assert room["pool_size"] == len(room["groups"]) and room["pool_sizes"] == {}
+    assert f"{len(room['groups'])} per page" in capsys.readouterr().out
+    assert main([*args, "--pool-size", "0", "--pool-size", "classify_data=30"]) == 0
+    room = json.loads((out / "room.json").read_text())
+    page = next(p for p in participant_pages(REPO / "notebooks") if p.exercise == "classify_data")
+    assert room["pool_size"] == 0 and room["pool_sizes"] == {page.filename: 30}
+    printed = capsys.readouterr().out
+    assert f"0 per page ({page.stem}: 30), 30 in all" in printed
+    assert main([*args, "--pool-size", "0"]) == 0
+    assert "No kernels are started ahead" in capsys.readouterr().out
+
+
 def test_prepare_writes_copies_without_facilitator_cells_and_no_codes(tmp_path, capsys):
     out = tmp_path / "room"
     status = main(
@@ -134,6 +161,12 @@ def test_a_folder_the_kit_did_not_write_is_refused(tmp_path, capsys):
         (["--port", "0"], "--port must be between 1 and 65535"),
         (["--kernel-limit", "0"], "--kernel-limit must be 1 or more"),
         (["--cull-after", "0"], "--cull-after must be between 1 and 1440"),
+        (["--pool-size", "-1"], "--pool-size must be a number from 0 to 200"),
+        (["--pool-size", "many"], "--pool-size must be a number from 0 to 200"),
+        (["--pool-size", "=3"], "--pool-size must be a number from 0 to 200"),
+        (["--pool-size", "classify_data=x"], "--pool-size must be a number from 0 to 200"),
+        (["--pool-size", "no_such_page=3"], "--pool-size no_such_page=3: no participant page"),
+        (["--pool-size", "08_report_back=3"], "no participant page '08_report_back'"),
     ],
 )
 def test_bad_options_get_a_message_and_status_2(tmp_path, capsys, args, message):

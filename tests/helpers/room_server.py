@@ -103,6 +103,8 @@ def start_room(
     )
     port = free_port()
     log = home / "serve.log"
+    if not any(arg.startswith("--pool-size") for arg in extra):
+        extra = ["--pool-size", "0", *extra]  # a test that wants kernels ahead says so
     command = [
         sys.executable,
         "-m",

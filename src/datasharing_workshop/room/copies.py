@@ -33,6 +33,7 @@ import nbformat
 
 from ..errors import BuildError, InputError
 from ..ownership import OwnedFolder, participant_copies_only
+from .settings import IOPUB_TIMEOUT_S, KERNEL_STARTUP_TIMEOUT_S
 
 #: Tags a kit notebook may carry; anything else is a mistake (see check_tags).
 ALLOWED_TAGS = frozenset({"parameters", "facilitator", "answer-key"})
@@ -238,6 +239,9 @@ def voila_command(folder: Path, *, port: int = DEFAULT_PORT) -> list[str]:
         "--Voila.ip=127.0.0.1",
         f"--port={port}",
         "--strip_sources=True",
+        # The same patience as `serve`: nbclient's 4 s default drops a slow cell's output.
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
+        f"--VoilaExecutor.startup_timeout={KERNEL_STARTUP_TIMEOUT_S}",
     ]
 
 

@@ -25,6 +25,7 @@ from .handlers import (
     CardsHandler,
     ConsoleHandler,
     GroupHandler,
+    KernelsHandler,
     ObserveHandler,
     ProgressHandler,
     RefusedHandler,
@@ -74,7 +75,10 @@ class RoomState:
         return next((p for p in self.pages if p.exercise == exercise), None)
 
     def has_room_for_a_page(self, kernel_manager: Any) -> bool:
-        return len(kernel_manager.list_kernel_ids()) < self.settings.kernel_limit
+        """Pages open (kernels handed to visitors; pooled kernels waiting do not count)."""
+        open_pages = getattr(kernel_manager, "open_pages", None)
+        count = open_pages() if open_pages else len(kernel_manager.list_kernel_ids())
+        return count < self.settings.kernel_limit
 
     # the grid
     def progress(self) -> dict:
@@ -204,11 +208,21 @@ class RoomApp(ExtensionApp):
         from voila.configuration import VoilaConfiguration
         from voila.paths import collect_template_paths
 
+        from .pool import (
+            KERNEL_ID,
+            RoomKernelManager,
+            RoomRequestInfoHandler,
+            give_voila_its_settings,
+        )
+
         server = self.serverapp
         voila_configuration = VoilaConfiguration(parent=server)
         template_paths = collect_template_paths(
             ["voila", "nbconvert"], voila_configuration.template
         )
+        if isinstance(server.kernel_manager, RoomKernelManager):
+            give_voila_its_settings(server, voila_configuration, template_paths)
+        server.web_app.settings["room_server_ip"] = server.ip
         self.handlers.extend(
             [
                 (r"/room/?", StartHandler),
@@ -216,6 +230,7 @@ class RoomApp(ExtensionApp):
                 (r"/room/api/timer", TimerHandler),
                 (r"/room/console", ConsoleHandler),
                 (r"/room/api/progress", ProgressHandler),
+                (r"/room/api/kernels", KernelsHandler),
                 (r"/room/report", ReportHandler),
                 (r"/room/observe/([^/]+)", ObserveHandler),
                 (r"/room/cards", CardsHandler),
@@ -236,11 +251,20 @@ class RoomApp(ExtensionApp):
                         "voila_configuration": voila_configuration,
                     },
                 ),
+                # A pooled kernel learns the link that opened it here (Voilà's request info).
+                (url_path_join(base, "/voila/query/" + KERNEL_ID), RoomRequestInfoHandler),
                 (url_path_join(base, "/voila/?"), RefusedHandler),
                 (url_path_join(base, "/voila/tree(.*)"), RefusedHandler),
                 (url_path_join(base, "/voila/api/contents(.*)"), RefusedHandler),
             ],
         )
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        """Once the server runs: fill the kernel pools of the participant pages."""
+        manager = serverapp.kernel_manager
+        if hasattr(manager, "start_pools"):
+            state = serverapp.web_app.settings["datasharing_room_state"]
+            manager.start_pools([page.filename for page in state.pages])
 
 
 def participant_pages_from_folder(settings: RoomSettings) -> list[Page]:

@@ -165,6 +165,23 @@ class ProgressHandler(FacilitatorHandler):
         self.finish(json.dumps(data))
 
 
+class KernelsHandler(FacilitatorHandler):
+    """Pages open and each page's pool of ready kernels, as JSON."""
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        manager = self.kernel_manager
+        status = getattr(manager, "status", None)
+        if status is None:
+            data = {"open_pages": len(manager.list_kernel_ids()), "pools": {}, "failures": []}
+        else:
+            data = status()
+        data["kernel_limit"] = self.state.settings.kernel_limit
+        self.finish(json.dumps(data))
+
+
 class ReportHandler(FacilitatorHandler):
     """The report-back, live and large, for the projector: one part per screen."""
 

@@ -8,10 +8,12 @@ the page, and returns the parameters the notebook's own cells use.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -55,12 +57,28 @@ def _read_timer(folder: Path) -> dict[str, Any]:
         return {}
 
 
-def join_room(room_file: str, names: list[str]) -> tuple[str, ...]:
+def preload_modules(modules: list[str]) -> None:
+    """Import the page's modules now: in a kernel from the room's pool this runs before
+    anybody opens the page. A name that is not a module (``from x import function``) is
+    skipped; the page's own import then reports any real error."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+
+
+def join_room(room_file: str, names: list[str], preload: Sequence[str] = ()) -> tuple[str, ...]:
     """Show the page's banner and return the room's values for ``names``.
 
-    A link without a known group still shows the page, saving nothing, with a banner that
-    says so (the server sends such links to the start page before a kernel starts).
+    ``preload``: the page's modules, imported before the group is known (see
+    :func:`preload_modules`). A link without a known group still shows the page, saving
+    nothing, with a banner that says so (the server sends such links to the start page
+    before a kernel starts).
     """
+    import ipywidgets  # noqa: F401 - the banner's; imported before the wait, like preload
+
+    preload_modules(list(preload))
     room = read_room(room_file)
     slug = (parse_qs(_query_string()).get("group") or [""])[0]
     group = room.group(slug)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,15 +86,45 @@ def _parameter_names(nb: nbformat.NotebookNode, name: str) -> list[str]:
     return names
 
 
-def room_cell_source(names: list[str], room_file: Path) -> str:
-    """The code of the cell that sets this page's parameters from the room."""
+def kit_imports(nb: nbformat.NotebookNode) -> list[str]:
+    """The kit's modules the notebook's code imports, in order (for ``from package import
+    name`` both ``package.name`` and ``package``: ``name`` may be a module or a function)."""
+    found: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found += [f"{node.module}.{alias.name}" for alias in node.names]
+                found.append(node.module)
+    kit = [m for m in found if m.split(".")[0] == KIT_PACKAGE]
+    return list(dict.fromkeys(kit))
+
+
+KIT_PACKAGE = "datasharing_workshop"
+
+
+def room_cell_source(names: list[str], room_file: Path, preload: Sequence[str] = ()) -> str:
+    """The code of the cell that sets this page's parameters from the room.
+
+    ``preload`` names the modules the page imports: a kernel started ahead of time (Voilà's
+    pool) imports them before it waits to learn its group, so a visitor does not wait for
+    them.
+    """
     wanted = [n for n in names if n in ROOM_PARAMETERS]
     lines = [
         "# Set by `datasharing-workshop serve`: the group that opened this page, and the room's",
         "# workshop and answer store.",
         "from datasharing_workshop.room.kernel import join_room",
     ]
-    call = f"join_room({str(room_file)!r}, {wanted!r})"
+    call = f"join_room({str(room_file)!r}, {wanted!r}"
+    call += f", preload={list(preload)!r})" if preload else ")"
     if wanted:
         lines.append(f"{', '.join(wanted)}, = {call}")
     else:
@@ -126,7 +157,8 @@ def room_copy(page: Page, room_file: Path) -> nbformat.NotebookNode:
         i for i, c in enumerate(copy.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
     )
     parameters = copy.cells.pop(index)
-    cell = nbformat.v4.new_code_cell(source=room_cell_source(names, room_file))
+    source = room_cell_source(names, room_file, kit_imports(copy))
+    cell = nbformat.v4.new_code_cell(source=source)
     cell.metadata["tags"] = [INJECTED_TAG]
     cell.metadata["jupyter"] = {"source_hidden": True}
     cell["id"] = "room-parameters"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from .settings import (
+    IOPUB_TIMEOUT_S,
+    KERNEL_STARTUP_TIMEOUT_S,
     PAGES_FOLDER,
     ROOM_FILE,
     RoomSettings,
@@ -46,6 +48,9 @@ class RoomOptions:
     facilitator_code: str | None = None
     kernel_limit: int | None = None
     cull_after_minutes: int = 30
+    #: Kernels kept ready per page (None: one per group); per page file or exercise id.
+    pool_size: int | None = None
+    pool_sizes: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,27 @@ class PreparedRoom:
     cards: Path
     pages: tuple[Path, ...]
 
+    def pool_line(self) -> str:
+        s = self.settings
+        sizes = {p.name: s.pool_sizes.get(p.name, s.pool_size) for p in self.pages}
+        total = sum(sizes.values())
+        if not total:
+            return "No kernels are started ahead: each page starts its own when it is opened."
+        special = ", ".join(
+            f"{Path(name).stem}: {n}" for name, n in sizes.items() if n != s.pool_size
+        )
+        return (
+            f"Kernels started ahead so pages open fast: {s.pool_size} per page"
+            + (f" ({special})" if special else "")
+            + f", {total} in all (about {total * 100} MB of memory); change with --pool-size"
+        )
+
     def summary(self) -> str:
         s = self.settings
         lines = [
             f"Workshop: {s.title} ({s.workshop_id}), answers saved to {s.store_path}",
             f"Prepared {len(self.pages)} participant pages in {Path(s.folder) / PAGES_FOLDER}",
+            self.pool_line(),
             "",
             f"Address for participants:  {self.address}/room/",
             f"Participant code:          {s.participant_code}",
@@ -109,6 +130,21 @@ def _port_free(ip: str, port: int) -> None:
             ) from None
 
 
+def _page_pools(wanted: tuple[tuple[str, int], ...], pages: list) -> dict[str, int]:
+    """``--pool-size PAGE=N`` as page file -> N; PAGE is a page's notebook name (its file
+    without .ipynb) or its exercise id."""
+    sizes = {}
+    for name, size in wanted:
+        page = next((p for p in pages if name in (p.stem, p.filename, p.exercise)), None)
+        if page is None:
+            known = ", ".join(p.stem for p in pages)
+            raise InputError(
+                f"--pool-size {name}={size}: no participant page {name!r}; pages: {known}"
+            )
+        sizes[page.filename] = size
+    return sizes
+
+
 def prepare_room(options: RoomOptions) -> PreparedRoom:
     """Check the options and workshop.yml, then write the room folder.
 
@@ -140,6 +176,8 @@ def prepare_room(options: RoomOptions) -> PreparedRoom:
     folder = options.output
     _check_folder(folder)
     limit = options.kernel_limit or PAGES_PER_GROUP * len(workshop.groups)
+    pool_size = len(workshop.groups) if options.pool_size is None else options.pool_size
+    pool_sizes = _page_pools(options.pool_sizes, pages)
     settings = from_workshop(
         workshop,
         folder,
@@ -149,6 +187,8 @@ def prepare_room(options: RoomOptions) -> PreparedRoom:
         facilitator_code=facilitator,
         kernel_limit=limit,
         cull_idle_minutes=options.cull_after_minutes,
+        pool_size=pool_size,
+        pool_sizes=pool_sizes,
     )
     host = lan_address() if options.ip == "0.0.0.0" else options.ip
     address = f"http://{host}:{options.port}"
@@ -176,6 +216,7 @@ def server_config(room: PreparedRoom):
     from traitlets.config import Config
 
     from .extension import WIDGET_MESSAGES
+    from .pool import pool_config
 
     s = room.settings
     c = Config()
@@ -199,10 +240,13 @@ def server_config(room: PreparedRoom):
     c.MappingKernelManager.cull_idle_timeout = s.cull_idle_minutes * 60
     c.MappingKernelManager.cull_interval = 60
     c.MappingKernelManager.cull_connected = True
-    # A busy laptop can take many seconds to deliver a cell's output; nbclient's default
-    # (4 s) then skips the output, and the page never shows its exercises.
-    c.VoilaExecutor.iopub_timeout = 120
-    c.VoilaExecutor.startup_timeout = 240
+    # Voilà's preheated pool (room.pool): started by the room, participant pages only.
+    c.ServerApp.kernel_manager_class = "datasharing_workshop.room.pool.RoomKernelManager"
+    c.RoomKernelManager.kernel_pools_config = pool_config(
+        s.pool_sizes, default=s.pool_size, server_ip=s.ip
+    )
+    c.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT_S
+    c.VoilaExecutor.startup_timeout = KERNEL_STARTUP_TIMEOUT_S
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.strip_sources = True
     return c

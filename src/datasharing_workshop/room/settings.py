@@ -22,6 +22,11 @@ ROOM_FILE = "room.json"
 #: Sub-folder of the room folder with the participant copies Voilà serves.
 PAGES_FOLDER = "pages"
 LOOPBACK = "127.0.0.1"
+#: How long a page's kernel may take to start, and to send a cell's output (seconds), for
+#: ``serve`` and ``make app`` alike. A busy laptop can take many seconds to deliver a
+#: cell's output; nbclient's default (4 s) then drops it and the page shows no exercise.
+KERNEL_STARTUP_TIMEOUT_S = 240
+IOPUB_TIMEOUT_S = 120
 #: Code alphabet: no 0/O or 1/l/I, so a typed code is read back right.
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 8
@@ -87,6 +92,9 @@ class RoomSettings:
         Most participant pages open at once; one more gets the "room is full" page.
     cull_idle_minutes
         A page left idle this long has its kernel stopped (answers stay in the store).
+    pool_size, pool_sizes
+        Kernels kept started, each page run up to its group question, for every page
+        (``pool_size``) or for the page files ``pool_sizes`` names.
     """
 
     workshop_id: str
@@ -104,6 +112,8 @@ class RoomSettings:
     facilitator_code: str = field(default="", repr=False)
     kernel_limit: int = 60
     cull_idle_minutes: int = 30
+    pool_size: int = 0
+    pool_sizes: dict[str, int] = field(default_factory=dict)
 
     def group(self, slug: str) -> GroupLink | None:
         return next((g for g in self.groups if g.slug == slug), None)

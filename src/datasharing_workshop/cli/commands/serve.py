@@ -50,6 +50,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="stop the kernel of a page left idle this long; answers stay saved (30)",
     )
     parser.add_argument(
+        "--pool-size",
+        action="append",
+        default=[],
+        metavar="N | PAGE=N",
+        help=(
+            "kernels started ahead for each page, so pages open at once (one per group); "
+            "PAGE=N for one page (its notebook name or exercise id), e.g. --pool-size 1 "
+            "--pool-size classify_data=30 before everyone opens breakout 1; about 100 MB each"
+        ),
+    )
+    parser.add_argument(
         "--prepare-only", action="store_true", help="write the room folder, do not serve it"
     )
     parser.set_defaults(run=run)
@@ -67,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--kernel-limit must be 1 or more, got {args.kernel_limit}")
     if not 1 <= args.cull_after <= 24 * 60:
         raise InputError(f"--cull-after must be between 1 and 1440 minutes, got {args.cull_after}")
+    pool_size, pool_sizes = pool_sizes_from(args.pool_size)
     options = RoomOptions(
         config=Path(args.config),
         output=Path(args.output),
@@ -76,9 +88,39 @@ def run(args: argparse.Namespace) -> int:
         facilitator_code=args.facilitator_code,
         kernel_limit=args.kernel_limit,
         cull_after_minutes=args.cull_after,
+        pool_size=pool_size,
+        pool_sizes=pool_sizes,
     )
     room = prepare_room(options)
     print(room.summary())
     if args.prepare_only:
         return 0
     return serve_room(room)
+
+
+#: Most kernels one page's pool may keep ready (each holds about 100 MB).
+MAX_POOL = 200
+
+
+def pool_sizes_from(values: list[str]) -> tuple[int | None, tuple[tuple[str, int], ...]]:
+    """``--pool-size`` values: the last plain ``N`` (None when absent) and each ``PAGE=N``."""
+    from ...errors import InputError
+
+    default: int | None = None
+    pages: list[tuple[str, int]] = []
+    for value in values:
+        name, _, number = value.rpartition("=")
+        try:
+            size = int(number)
+        except ValueError:
+            size = -1
+        if not 0 <= size <= MAX_POOL or (_ and not name):
+            raise InputError(
+                f"--pool-size must be a number from 0 to {MAX_POOL}, or PAGE=N such as "
+                f"classify_data=30, got {value!r}"
+            )
+        if name:
+            pages.append((name, size))
+        else:
+            default = size
+    return default, tuple(pages)
