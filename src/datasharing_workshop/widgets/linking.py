@@ -33,6 +33,7 @@ from .common import (
     scenario_header_html,
     static_page,
 )
+from .common import link as html_link
 
 EXERCISE = "linking"
 NOT_CHOSEN = ""
@@ -169,6 +170,39 @@ def build(
 
 
 exercise, exercises = notebook_api(EXERCISE, build, title="Linking datasets")
+
+
+def guide(*, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET) -> Any:
+    """The choices and the two errors in one card, shown above the exercises.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML
+
+    return HTML(guide_html(jurisdiction=jurisdiction, scenario_set=scenario_set))
+
+
+def guide_html(*, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET) -> str:
+    catalogue = load_catalogue(jurisdiction or "ct")
+    first = load_scenarios(EXERCISE, jurisdiction or "ct", scenario_set or DEFAULT_SET)[0]
+    ex = extracts(first)
+    section = catalogue.section(first.source)
+
+    def words(ids: tuple[str, ...]) -> str:
+        return "; ".join(escape(LABELS[i]) for i in ids)
+
+    return (
+        '<div class="dsw-guide">\n<h2>Linking two agencies\u2019 records</h2>\n<ul>'
+        f"<li><strong>Methods:</strong> {words(METHODS)}.</li>"
+        f"<li><strong>Blocking</strong> (compare only the pairs that agree on one field): "
+        f"{words(tuple(b for b in BLOCKING if b != 'none'))}; or none.</li>"
+        f"<li><strong>Pairs:</strong> {len(ex.left)} records \u00d7 {len(ex.right)} records = "
+        f"{len(ex.left) * len(ex.right):,} pairs when every pair is compared.</li>"
+        f"<li><strong>The two errors:</strong> {words(ERRORS)}.</li></ul>\n"
+        f"<p>Playbook: {html_link(section.title, section.url)}</p>\n</div>"
+    )
 
 
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:
