@@ -232,6 +232,48 @@ def test_clean_text_keeps_emoji_pairs_new_lines_and_tabs():
     assert clean_text(HALF_EMOJI) == "we need \ufffd the data"
 
 
+def test_rtl_override_in_workshop_yml_names_is_gone_from_the_group_handout(tmp_path):
+    """A right-to-left override typed (or pasted) into workshop.yml printed names reversed
+    in every handout; the names are cleaned as the file is read."""
+    from datasharing_workshop.handouts.build import workshop_facts
+    from datasharing_workshop.handouts.config import load_workshop
+    from datasharing_workshop.handouts.render import render_handout
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "workshop.yml").write_text(
+        "workshop_id: rtl\n"
+        f'title: "Spring {RLO}workshop"\n'
+        "date: 2025-03-14\n"
+        f'host_agency: "Office of {RLO}Policy\\u0007"\n'
+        f'facilitators: ["Alex {RLO}Example"]\n'
+        f'groups: ["Group {RLO}A", {{name: "Team\\u202eB", slug: team-b}}]\n'
+        "jurisdiction: ct\n",
+        encoding="utf-8",
+    )
+    workshop = load_workshop(tmp_path / "workshop.yml")
+    c = workshop.config
+    assert (c.title, c.host_agency, c.facilitators) == (
+        "Spring workshop",
+        "Office of Policy",
+        ["Alex Example"],
+    )
+    assert [g.name for g in workshop.groups] == ["Group A", "TeamB"]
+    assert workshop.groups[0].folder == "group-a"
+    nb = new_notebook(cells=[new_markdown_cell("# Breakout")])
+    html = render_handout(
+        nb,
+        variant="group",
+        facts=workshop_facts(workshop),
+        notebook_file="notebooks/05_demo.ipynb",
+        notebook_title="Breakout",
+        notebook_dir=tmp_path / "notebooks",
+        group=workshop.groups[0].name,
+    )
+    assert RLO not in html and "&#8238;" not in html.lower() and "&#x202e;" not in html.lower()
+    for shown in ("Spring workshop", "Office of Policy", "Alex Example", "Group A"):
+        assert shown in html
+
+
 # ------------------------------------------------------------------ no tracebacks
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -33,6 +34,7 @@ from ..content.dates import DATE_STYLES, DEFAULT_DATE_STYLE, DateStyle
 from ..content.models import Id, Text
 from ..content.yaml_source import YamlDocument, display_path, read_yaml, validation_problems
 from ..errors import ContentError, InputError, Problem
+from ..text_safety import clean_text
 
 DEFAULT_CONFIG = Path("workshop.yml")
 
@@ -62,6 +64,16 @@ Slug = Annotated[
 ]
 
 
+def _clean_name(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+#: A name a person typed (title, host agency, facilitator, group): right-to-left overrides,
+#: isolates and control characters are removed as the file is read, so no handout, banner
+#: or start page can show it reordered (``Group A`` as ``A puorG``) or hide part of it.
+Name = Annotated[Text, BeforeValidator(_clean_name)]
+
+
 def slugify(name: str) -> str:
     """``"Group A"`` -> ``"group-a"``; ``"Équipe 2"`` -> ``"equipe-2"``.
 
@@ -79,7 +91,7 @@ class GroupEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Text = Field(description="the group's name, as the notebooks save answers under it")
+    name: Name = Field(description="the group's name, as the notebooks save answers under it")
     slug: Slug | None = Field(None, description="folder name; made from the name when omitted")
 
     @property
@@ -95,15 +107,15 @@ class WorkshopConfig(BaseModel):
     workshop_id: Id = Field(
         description="the name answers are saved under in the answer store, e.g. opm-2025-03"
     )
-    title: Text = Field(description="printed at the top of every handout")
+    title: Name = Field(description="printed at the top of every handout")
     date: dt.date = Field(description="day of the workshop, as an ISO date: 2025-03-14")
     date_format: DateStyle = Field(
         DEFAULT_DATE_STYLE,
         description="how handouts print dates: "
         + "; ".join(f"{k}: {v}" for k, v in DATE_STYLES.items()),
     )
-    host_agency: Text = Field(description="the agency hosting the workshop")
-    facilitators: list[Text] = Field(min_length=1, description="facilitators' names")
+    host_agency: Name = Field(description="the agency hosting the workshop")
+    facilitators: list[Name] = Field(min_length=1, description="facilitators' names")
     groups: list[GroupEntry] = Field(min_length=1, description="breakout groups")
     jurisdiction: Id = Field(description="catalogue folder under exercises/, e.g. ct")
     scenario_set: Id = Field("standard", description="scenario folder the breakouts read")
