@@ -16,8 +16,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from datasharing_workshop.cli import main
 from datasharing_workshop.errors import BuildError, InputError
+from datasharing_workshop.notebook.contract import INJECTED_TAG
 from datasharing_workshop.room.copies import (
-    INJECTED_TAG,
     breakout_notebooks,
     participant_copy,
     prepare_app,
@@ -103,7 +103,7 @@ def test_only_breakout_notebooks_are_copied_and_stale_copies_go(tmp_path):
 @pytest.mark.parametrize("bad", ["answer_key", "Facilitator", "facilitators", "hidden"])
 def test_a_misspelt_tag_stops_the_build_instead_of_leaking(bad):
     nb = tiny_notebook(tagged(new_code_cell("answer_key()"), bad))
-    with pytest.raises(BuildError, match=f"cell 3 has unknown tag '{bad}'"):
+    with pytest.raises(BuildError, match=rf"cell 3 \(`answer_key\(\)`\): unknown tag '{bad}'"):
         participant_copy(nb, name="05_demo.ipynb")
 
 
@@ -172,7 +172,7 @@ def test_cli_prepare_only(tmp_path, capsys):
     assert f"prepared {output / '03_classify_data.ipynb'}" in printed
     copy = nbformat.read(output / "03_classify_data.ipynb", as_version=4)
     injected = [c for c in copy.cells if INJECTED_TAG in tags(c)]
-    assert injected and "group = 'Group A'" in injected[0].source
+    assert injected and 'group = "Group A"' in injected[0].source  # papermill's literal
 
 
 def test_cli_warns_that_nothing_is_saved_without_a_group(tmp_path, capsys):

@@ -253,7 +253,7 @@ def test_workshop_config_names_only_existing_notebooks():
 
 @pytest.mark.parametrize("stem", PLENARY)
 def test_my_notebooks_follow_the_notebook_contract(stem):
-    from datasharing_workshop.handouts.contract import read_notebook
+    from datasharing_workshop.notebook.contract import read_notebook
 
     path = NOTEBOOKS / f"{stem}.ipynb"
     info, problems = read_notebook(path, path.name)

@@ -15,7 +15,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from datasharing_workshop.errors import BuildError
 from datasharing_workshop.handouts.answers import NO_ANSWER
-from datasharing_workshop.handouts.contract import EXERCISE_MIMETYPE, WIDGET_VIEW_MIMETYPE
 from datasharing_workshop.handouts.offline import external_resources
 from datasharing_workshop.handouts.preprocessors import (
     CheckCellTags,
@@ -25,6 +24,7 @@ from datasharing_workshop.handouts.preprocessors import (
 )
 from datasharing_workshop.handouts.render import render_handout
 from datasharing_workshop.handouts.variants import pipeline
+from datasharing_workshop.notebook.contract import EXERCISE_MIMETYPE, WIDGET_VIEW_MIMETYPE
 
 WIDGET_STATE = {
     "application/vnd.jupyter.widget-state+json": {

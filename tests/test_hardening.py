@@ -415,7 +415,7 @@ def test_report_back_cache_key_covers_observations(tmp_path):
     from datasharing_workshop.handouts.build import _plan
     from datasharing_workshop.handouts.cache import Manifest
     from datasharing_workshop.handouts.config import load_workshop
-    from datasharing_workshop.handouts.contract import read_notebook
+    from datasharing_workshop.notebook.contract import read_notebook
 
     fixtures = Path(__file__).resolve().parent / "fixtures" / "handouts"
     (tmp_path / "notebooks").mkdir()

@@ -32,6 +32,7 @@ from ..content.dates import format_date
 from ..content.sizes import format_size
 from ..content.yaml_source import display_path
 from ..errors import BuildError
+from ..notebook.contract import VARIANTS, NotebookInfo, read_notebook
 from ..ownership import OwnedFolder
 from . import TEMPLATE_DIR
 from .answers import (
@@ -50,7 +51,6 @@ from .cache import (
     tree_digest,
 )
 from .config import DEFAULT_CONFIG, GroupEntry, Workshop, load_workshop
-from .contract import VARIANTS, NotebookInfo, read_notebook
 from .guide import GUIDE_FOLDER, GuideHandout, session_pages_html, write_standalone_pages
 from .reads import digest_reads, reads_are_current, relevant_reads
 from .worker import NotebookResult, NotebookTask, RenderJob

@@ -5,8 +5,9 @@ at once (the kernels are separate processes), and the next notebook's kernel sta
 the current ones run, so its ~1 s start-up is hidden. Notebooks are started longest first
 (the caller orders them), which keeps both cores busy to the end.
 
-Parameters are injected the way papermill does it (a cell tagged ``injected-parameters``
-right after the ``parameters`` cell), so notebooks work unchanged with papermill too.
+Parameters are injected with papermill's own function (a cell tagged
+``injected-parameters`` right after the ``parameters`` cell; see
+:func:`..notebook.contract.inject_parameters`), so notebooks work unchanged with papermill.
 Before the first cell, each kernel starts noting what it reads (:mod:`.reads`); after the
 last, it writes those reads next to the executed notebook.
 
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BuildError, KitError
-from .contract import first_line
+from ..notebook.contract import first_line, inject_parameters
 from .reads import SETUP_CODE, report_code
 
 KERNEL_NAME = "python3"
@@ -66,31 +67,6 @@ class Execution:
     reads: dict[str, list[str]] | None = None
     seconds: float = 0.0
     error: str | None = None
-
-
-def parameter_source(parameters: Mapping[str, Any]) -> str:
-    """The injected cell's code, as papermill writes it for Python."""
-    lines = ["# Parameters"]
-    for name, value in parameters.items():
-        lines.append(f"{name} = {value!r}")
-    return "\n".join(lines) + "\n"
-
-
-def with_parameters(nb: Any, parameters: Mapping[str, Any], parameters_cell: int | None) -> Any:
-    """Insert the ``injected-parameters`` cell after the parameters cell (or first)."""
-    import nbformat
-
-    if not parameters:
-        return nb
-    cell = nbformat.v4.new_code_cell(source=parameter_source(parameters))
-    cell.metadata["tags"] = ["injected-parameters"]
-    if nb.get("nbformat_minor", 0) >= 5:
-        cell["id"] = "injected-parameters"  # not random: same run, same executed notebook
-    else:
-        cell.pop("id", None)
-    at = 0 if parameters_cell is None else parameters_cell + 1
-    nb.cells.insert(at, cell)
-    return nb
 
 
 def describe_cell_error(
@@ -157,7 +133,8 @@ async def _run_cells(job: ExecutionJob, km: Any, kc: Any) -> Execution:
     result = Execution(job)
     nb = nbformat.read(job.path, as_version=4)
     injected = bool(job.parameters)
-    nb = with_parameters(nb, job.parameters, job.parameters_cell)
+    if injected:  # papermill's own cell, after the parameters cell the contract found
+        nb = inject_parameters(nb, job.parameters)
     client = NotebookClient(
         nb,
         km=km,

@@ -28,7 +28,7 @@ from typing import Any
 
 from traitlets import Enum, Unicode, default
 
-from .contract import notebook_title
+from ..notebook.contract import notebook_title
 from .preprocessors import RewriteGuideLinks
 from .render import HandoutExporter
 from .variants import VARIANT_LABELS, pipeline

@@ -19,14 +19,14 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Dict, List, Set, Unicode
 
 from ..errors import BuildError
-from .answers import group_answer_html
-from .contract import (
+from ..notebook.contract import (
     ALLOWED_TAGS,
     EXERCISE_MIMETYPE,
     WIDGET_STATE_MIMETYPE,
     WIDGET_VIEW_MIMETYPE,
     tag_problems,
 )
+from .answers import group_answer_html
 
 #: Mimetypes that show something on paper; an output with none of them after the widget
 #: view is removed has nothing left to print but a widget's Python repr.
@@ -119,7 +119,7 @@ class InsertGroupAnswers(Preprocessor):
     """Put one group's saved answer into each exercise output it answers.
 
     The notebook ran once, without a group; each exercise output carries a marker
-    (:data:`~.contract.EXERCISE_MIMETYPE`: exercise and scenario ids). For each marked
+    (:data:`~..notebook.contract.EXERCISE_MIMETYPE`: exercise and scenario ids). For each marked
     output this appends the group's latest answer to that scenario, or "No answer saved
     for this scenario.", as static HTML after the exercise's own rendering. All store text
     is escaped (see :func:`~.answers.group_answer_html`).

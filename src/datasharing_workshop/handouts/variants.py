@@ -21,7 +21,7 @@ from typing import Any
 
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-from .contract import ALWAYS_REMOVED_TAGS, VARIANTS
+from ..notebook.contract import ALWAYS_REMOVED_TAGS, VARIANTS
 from .preprocessors import (
     AppendGuidePage,
     CheckCellTags,

@@ -8,15 +8,17 @@ before Voilà serves that folder.
 
 Pipeline per notebook, in this order:
 
-1. :func:`check_tags`: every cell tag must be a known one. A misspelt ``answer_key`` or
-   ``Facilitator`` would otherwise slip past step 2 and leak an answer, so it stops the
-   build instead.
-2. nbconvert's ``TagRemovePreprocessor`` drops cells tagged ``facilitator`` or
-   ``answer-key``.
+1. :func:`check_tags`: every cell tag must be one the notebook contract
+   (:mod:`..notebook.contract`) allows, the same set the handout build accepts. A misspelt
+   ``answer_key`` or ``Facilitator`` would otherwise slip past step 2 and leak an answer,
+   so it stops the build instead.
+2. nbconvert's ``TagRemovePreprocessor`` drops the cells no participant receives
+   (``facilitator``, ``answer-key``). ``remove-cell`` housekeeping stays: it must run.
 3. ``ClearOutputPreprocessor`` drops any outputs, in case a facilitator's run left some
    (with a group's answers in them) in the source notebook.
-4. Optional: a cell after the ``parameters`` cell sets the workshop, group and store, the
-   way papermill injects parameters, so one laptop's app saves under its group's name.
+4. Optional: papermill's ``parameterize_notebook`` adds a cell after the ``parameters``
+   cell that sets the workshop, group and store, so one laptop's app saves under its
+   group's name.
 """
 
 from __future__ import annotations
@@ -27,22 +29,26 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import nbformat
 
 from ..errors import BuildError, InputError
+from ..notebook.contract import (
+    ALLOWED_TAGS,
+    PARAMETER_NAMES,
+    PARTICIPANT_REMOVED_TAGS,
+    inject_parameters,
+    kit_metadata,
+    parameters_cells,
+    tag_problems,
+    unknown_parameters,
+)
 from ..ownership import OwnedFolder, participant_copies_only
 from .settings import IOPUB_TIMEOUT_S, KERNEL_STARTUP_TIMEOUT_S
 
-#: Tags a kit notebook may carry; anything else is a mistake (see check_tags).
-ALLOWED_TAGS = frozenset({"parameters", "facilitator", "answer-key"})
-#: Cells with these tags never reach participants.
-REMOVED_TAGS = ("facilitator", "answer-key")
-#: Tag of the cell :func:`participant_copy` adds with the app's parameters (papermill's).
-INJECTED_TAG = "injected-parameters"
-#: Parameters the app may set, as the notebooks' ``parameters`` cell names them.
-PARAMETER_NAMES = ("workshop_id", "group", "scenario_set", "store_path", "jurisdiction")
+# Tags, parameter names and metadata are the notebook contract's (one home for the
+# handouts, the app and the room): ALLOWED_TAGS, PARTICIPANT_REMOVED_TAGS, INJECTED_TAG,
+# PARAMETER_NAMES, kit_metadata.
 DEFAULT_PORT = 8866
 DEFAULT_OUTPUT = Path("build") / "app"
 
@@ -52,10 +58,6 @@ def notebooks_folder() -> Path:
     from ..content.locations import own_or_shipped
 
     return own_or_shipped("notebooks")
-
-
-def kit_metadata(nb: nbformat.NotebookNode) -> dict[str, Any]:
-    return dict(nb.get("metadata", {}).get("datasharing_workshop", {}) or {})
 
 
 def breakout_notebooks(folder: Path | None = None) -> list[Path]:
@@ -85,21 +87,15 @@ def _read(path: Path) -> nbformat.NotebookNode:
 
 
 def check_tags(nb: nbformat.NotebookNode, name: str = "notebook") -> None:
-    """Refuse unknown cell tags, so a misspelt answer-key tag cannot leak an answer.
+    """Refuse tags outside the contract's closed set, so a misspelt answer-key tag cannot
+    leak an answer.
 
     Raises
     ------
     BuildError
-        Naming every cell with an unknown tag.
+        Naming every cell with an unknown tag (the same message as the handout build).
     """
-    problems = []
-    for index, cell in enumerate(nb.cells, start=1):
-        for tag in cell.get("metadata", {}).get("tags", []):
-            if tag not in ALLOWED_TAGS:
-                problems.append(
-                    f"{name}: cell {index} has unknown tag '{tag}'; expected one of: "
-                    f"{', '.join(sorted(ALLOWED_TAGS))}"
-                )
+    problems = tag_problems(nb.cells, name, ALLOWED_TAGS)
     if problems:
         raise BuildError("\n".join(problems))
 
@@ -132,36 +128,34 @@ def participant_copy(
 
     nb = copy.deepcopy(nb)
     check_tags(nb, name)
-    remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVED_TAGS), enabled=True)
+    remover = TagRemovePreprocessor(remove_cell_tags=set(PARTICIPANT_REMOVED_TAGS), enabled=True)
     nb, _ = remover.preprocess(nb, {})
     nb, _ = ClearOutputPreprocessor().preprocess(nb, {})
     if parameters:
-        _inject(nb, name, parameters)
+        nb = _inject(nb, name, parameters)
     return nb
 
 
-def _inject(nb: nbformat.NotebookNode, name: str, parameters: Mapping[str, str]) -> None:
-    unknown = sorted(set(parameters) - set(PARAMETER_NAMES))
+def _inject(
+    nb: nbformat.NotebookNode, name: str, parameters: Mapping[str, str]
+) -> nbformat.NotebookNode:
+    unknown = unknown_parameters(parameters)
     if unknown:
         raise InputError(
             f"unknown notebook parameter(s) {', '.join(unknown)}; expected: "
             f"{', '.join(PARAMETER_NAMES)}"
         )
-    indexes = [
-        i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
-    ]
-    if len(indexes) != 1:
-        raise BuildError(
-            f"{name}: expected exactly one cell tagged 'parameters', found {len(indexes)}"
-        )
-    lines = ["# Set by `datasharing-workshop app`"]
-    lines += [f"{key} = {str(value)!r}" for key, value in parameters.items()]
-    cell = nbformat.v4.new_code_cell(source="\n".join(lines))
-    cell.metadata["tags"] = [INJECTED_TAG]
-    cell.metadata["jupyter"] = {"source_hidden": True}
-    # nbformat 4.5 wants ids; a fixed one keeps rebuilt copies identical.
-    cell["id"] = "app-parameters"
-    nb.cells.insert(indexes[0] + 1, cell)
+    found = len(parameters_cells(nb.cells))
+    if found != 1:
+        raise BuildError(f"{name}: expected exactly one cell tagged 'parameters', found {found}")
+    # papermill's own injection; a fixed id keeps rebuilt copies identical.
+    return inject_parameters(
+        nb,
+        parameters,
+        comment="Set by `datasharing-workshop app`",
+        cell_id="app-parameters",
+        hidden=True,
+    )
 
 
 def prepare_app(

@@ -19,7 +19,15 @@ from pathlib import Path
 import nbformat
 
 from ..errors import BuildError, InputError
-from .copies import INJECTED_TAG, _read, check_tags, kit_metadata, participant_copy
+from ..notebook.contract import (
+    INJECTED_TAG,
+    PARAMETER_NAMES,
+    cell_source,
+    declared_parameters,
+    kit_metadata,
+    parameters_cells,
+)
+from .copies import _read, check_tags, participant_copy
 
 #: Handout kinds (notebook metadata ``handouts``) that make a notebook a participant page.
 PARTICIPANT_KIND = "participant"
@@ -70,20 +78,17 @@ def participant_pages(notebook_folder: Path) -> list[Page]:
 
 
 def _parameter_names(nb: nbformat.NotebookNode, name: str) -> list[str]:
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    cells = parameters_cells(nb.cells)
     if len(cells) != 1:
         raise BuildError(
             f"{name}: expected exactly one cell tagged 'parameters', found {len(cells)}"
         )
+    source = cell_source(nb.cells[cells[0]])
     try:
-        tree = ast.parse(cells[0].source)
+        ast.parse(source)
     except SyntaxError as exc:
         raise BuildError(f"{name}: the parameters cell is not valid Python ({exc})") from None
-    names = []
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
-    return names
+    return list(declared_parameters(source))
 
 
 def kit_imports(nb: nbformat.NotebookNode) -> list[str]:
@@ -132,8 +137,8 @@ def room_cell_source(names: list[str], room_file: Path, preload: Sequence[str] =
     return "\n".join(lines)
 
 
-#: Parameters the room sets (names a notebook's parameters cell may define).
-ROOM_PARAMETERS = ("workshop_id", "group", "store_path", "jurisdiction", "scenario_set")
+#: Parameters the room sets: every one the notebook contract defines.
+ROOM_PARAMETERS = PARAMETER_NAMES
 
 
 #: "choose Run > Run All Cells (in the menu at the top)": the room's pages have no menu.
@@ -153,9 +158,7 @@ def room_copy(page: Page, room_file: Path) -> nbformat.NotebookNode:
     check_tags(nb, str(page.source))
     names = _parameter_names(nb, str(page.source))
     copy = participant_copy(nb, name=str(page.source))
-    index = next(
-        i for i, c in enumerate(copy.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
-    )
+    index = parameters_cells(copy.cells)[0]
     parameters = copy.cells.pop(index)
     source = room_cell_source(names, room_file, kit_imports(copy))
     cell = nbformat.v4.new_code_cell(source=source)

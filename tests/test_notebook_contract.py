@@ -1,4 +1,5 @@
-"""Tests for the notebook contract (datasharing_workshop.handouts.contract)."""
+"""Tests for the notebook contract (datasharing_workshop.notebook.contract): tags, parameters
+and metadata, shared by the handout build, the app and the room."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from datasharing_workshop.handouts.contract import (
+from datasharing_workshop.notebook.contract import (
     ALLOWED_TAGS,
+    INJECTED_TAG,
+    METADATA_KEY,
+    PARAMETER_NAMES,
     declared_parameters,
+    inject_parameters,
+    kit_metadata,
     notebook_title,
+    parameters_cells,
     read_notebook,
+    tag_problems,
+    unknown_parameters,
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "handouts"
@@ -123,3 +132,71 @@ def test_title_from_heading_or_file_name():
     assert notebook_title([cell("## The **playbook** tour", kind="markdown")], "x") == (
         "The playbook tour"
     )
+
+
+# --------------------------------------------------------------------------- shared parts
+
+
+def test_papermill_writes_the_injected_cell_after_the_parameters_cell():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# T"),
+            nbformat.v4.new_code_cell('group = ""', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("show(group)"),
+        ]
+    )
+    out = inject_parameters(nb, {"group": 'Group "B"\\', "store_path": "C:\\a"}, hidden=True)
+    assert [c.get("metadata", {}).get("tags") for c in out.cells] == [
+        None,
+        ["parameters"],
+        [INJECTED_TAG],
+        None,
+    ]
+    injected = out.cells[2]
+    assert injected["id"] == INJECTED_TAG and injected.metadata["jupyter"]["source_hidden"]
+    namespace: dict = {}
+    exec(injected.source, namespace)
+    assert (namespace["group"], namespace["store_path"]) == ('Group "B"\\', "C:\\a")
+    assert "papermill" not in out.metadata  # no store path recorded in the notebook
+    assert len(nb.cells) == 3  # the source is not changed
+    again = inject_parameters(out, {"group": "C"}, cell_id="x")
+    assert [c["id"] for c in again.cells].count("x") == 1 and len(again.cells) == 4
+    nbformat.validate(again)
+
+
+def test_metadata_parameters_and_tags_helpers():
+    nb = {
+        "metadata": {METADATA_KEY: {"exercise": "linking"}},
+        "cells": [cell("a = 1", "parameters"), cell("x", "remove-cell"), cell("y")],
+    }
+    assert kit_metadata(nb) == {"exercise": "linking"}
+    assert kit_metadata({"metadata": {METADATA_KEY: "oops"}}) == {}
+    assert parameters_cells(nb["cells"]) == [0]
+    assert unknown_parameters(["group", "grup"]) == ["grup"]
+    assert tag_problems(nb["cells"], "n.ipynb") == []
+
+
+def test_the_app_and_the_room_take_the_contract_s_tags_and_parameters():
+    import nbformat
+
+    from datasharing_workshop.errors import BuildError
+    from datasharing_workshop.room import copies, pages
+
+    assert pages.ROOM_PARAMETERS == PARAMETER_NAMES
+    cells = [
+        nbformat.v4.new_code_cell('group = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("setup()", metadata={"tags": ["remove-cell", "hide-input"]}),
+        nbformat.v4.new_code_cell("key()", metadata={"tags": ["answer-key"]}),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    copy = copies.participant_copy(nb, parameters={"group": "A"})  # handout tags accepted
+    assert [c.source for c in copy.cells if INJECTED_TAG not in c.metadata.get("tags", [])] == [
+        'group = ""',
+        "setup()",
+    ]
+    nb.cells[2].metadata["tags"] = ["answer_key"]
+    with pytest.raises(BuildError) as refused:
+        copies.participant_copy(nb)
+    assert str(refused.value) == tag_problems(nb.cells, "notebook")[0]  # the build's words

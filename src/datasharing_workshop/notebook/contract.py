@@ -1,30 +1,36 @@
-"""What a workshop notebook may contain, checked before anything runs.
+"""The notebook contract: what a workshop notebook may contain, in one place.
 
-The notebooks under ``notebooks/`` are written by several people; the handout builder relies
-on a few conventions, all listed here so there is one place to read and change them:
+The notebooks under ``notebooks/`` are written by several people, and three parts of the
+kit read them: the handout builder, the app (:mod:`..room.copies`) and the room's pages
+(:mod:`..room.pages`). All three take these rules from here:
 
-* **Cell tags** (``metadata.tags``): only those in :data:`ALLOWED_TAGS`. Any other tag fails
-  the build, because a misspelt ``answer_key`` would otherwise be an ordinary cell and the
-  answer would be printed in the participants' handout.
-* **One parameters cell** (tag ``parameters``) assigning some of :data:`PARAMETER_NAMES`;
-  the builder passes a notebook only the names it declares.
+* **Cell tags** (``metadata.tags``): only those in :data:`ALLOWED_TAGS`. Any other tag
+  stops the build or the app, because a misspelt ``answer_key`` would otherwise be an
+  ordinary cell and the answer would reach participants. :data:`PARTICIPANT_REMOVED_TAGS`
+  never reach a participant (handout, app or room); :data:`ALWAYS_REMOVED_TAGS` are left
+  out of every handout.
+* **One parameters cell** (tag :data:`PARAMETERS_TAG`) assigning some of
+  :data:`PARAMETER_NAMES`; a notebook is passed only the names it declares, in a cell
+  tagged :data:`INJECTED_TAG` that :func:`inject_parameters` adds with papermill's own
+  ``parameterize_notebook``.
 * **Notebook metadata** ``metadata.datasharing_workshop`` (optional), see
-  :class:`NotebookSettings`.
+  :class:`NotebookSettings` and :func:`kit_metadata`.
 * **Exercise outputs** carry :data:`EXERCISE_MIMETYPE` so group handouts can put each
   group's saved answer next to the exercise it answers.
 
-The notebook is read as JSON with the standard library (not nbformat, which takes more than
-a second to import), so checking and planning a build stays fast.
+A notebook is read as JSON with the standard library (:func:`read_notebook`; not nbformat,
+which takes more than a second to import), so checking and planning a build stays fast.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -40,12 +46,18 @@ ALLOWED_TAGS: dict[str, str] = {
     "injected-parameters": "added by papermill when the notebook runs; removed from every handout",
     "facilitator": "facilitator-only notes; only in the facilitator handout, labelled as such",
     "answer-key": "answer key; only in facilitator and group handouts, labelled as such",
-    "remove-cell": "setup or housekeeping that no handout shows",
+    "remove-cell": "setup or housekeeping: no handout shows it; the app and the room run it",
     "hide-input": "accepted for JupyterLab habits; handouts never show code anyway",
 }
 
-#: Tags removed from every variant: papermill's two cells and housekeeping cells.
-ALWAYS_REMOVED_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
+#: The parameters cell (papermill's tag) and the cell that sets a run's values after it.
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+
+#: Tags removed from every handout: papermill's two cells and housekeeping cells.
+ALWAYS_REMOVED_TAGS = frozenset({PARAMETERS_TAG, INJECTED_TAG, "remove-cell"})
+#: Cells no participant ever receives: not in a participant handout, the app or the room.
+PARTICIPANT_REMOVED_TAGS = frozenset({"facilitator", "answer-key"})
 
 #: Handout variants, in the order the index lists them.
 VARIANTS: tuple[str, ...] = ("participant", "facilitator", "group")
@@ -156,7 +168,7 @@ def read_notebook(path: Path, shown_as: str) -> tuple[NotebookInfo | None, list[
     settings, more = _settings(nb, shown_as)
     problems += more
 
-    tagged = [i for i, cell in enumerate(cells) if "parameters" in _tags(cell)]
+    tagged = parameters_cells(cells)
     if len(tagged) > 1:
         where = ", ".join(describe_cell(i, cells[i]) for i in tagged)
         problems.append(
@@ -182,10 +194,86 @@ def read_notebook(path: Path, shown_as: str) -> tuple[NotebookInfo | None, list[
     return info, problems
 
 
-def _tags(cell: dict[str, Any]) -> list[Any]:
+def _tags(cell: Mapping[str, Any]) -> list[Any]:
     metadata = cell.get("metadata")
-    tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
+    tags = metadata.get("tags", []) if isinstance(metadata, Mapping) else []
     return tags if isinstance(tags, list) else [tags]
+
+
+def cell_tags(cell: Mapping[str, Any]) -> list[Any]:
+    """A cell's tags as written (a lone tag that is not in a list counts as one)."""
+    return _tags(cell)
+
+
+def parameters_cells(cells: Iterable[Mapping[str, Any]]) -> list[int]:
+    """Indexes of the cells tagged :data:`PARAMETERS_TAG` (a notebook must have one)."""
+    return [i for i, cell in enumerate(cells) if PARAMETERS_TAG in _tags(cell)]
+
+
+def kit_metadata(nb: Mapping[str, Any]) -> dict[str, Any]:
+    """``metadata.datasharing_workshop`` as written (unchecked), or an empty dict."""
+    metadata = nb.get("metadata")
+    raw = metadata.get(METADATA_KEY) if isinstance(metadata, Mapping) else None
+    return dict(raw) if isinstance(raw, Mapping) else {}
+
+
+def unknown_parameters(names: Iterable[str]) -> list[str]:
+    """The names that are not notebook parameters (:data:`PARAMETER_NAMES`), sorted."""
+    return sorted(set(names) - set(PARAMETER_NAMES))
+
+
+def inject_parameters(
+    nb: Any,
+    parameters: Mapping[str, Any],
+    *,
+    comment: str = "Parameters",
+    cell_id: str = INJECTED_TAG,
+    hidden: bool = False,
+) -> Any:
+    """A copy of ``nb`` with papermill's injected-parameters cell after its parameters cell.
+
+    Uses :func:`papermill.parameterize.parameterize_notebook`, so the cell is exactly what
+    ``papermill -p`` writes (tag :data:`INJECTED_TAG`, Python literals, after the first
+    parameters cell, replacing an earlier injected cell). Two differences, both for
+    reproducible files: the cell gets the fixed id ``cell_id`` instead of a random one,
+    and papermill's record of the values in the notebook metadata is left out (it would
+    put the store's path into every executed notebook).
+
+    Parameters
+    ----------
+    nb
+        An nbformat v4 notebook (not changed).
+    hidden
+        Fold the cell's code away (papermill's ``report_mode``), as every kit cell is.
+    """
+    from papermill.parameterize import parameterize_notebook
+
+    nb = copy.deepcopy(nb)
+    had_papermill = "papermill" in nb.metadata
+    nb.metadata.setdefault("papermill", {})
+    # papermill reads every cell's ``metadata.tags`` (its execute_notebook adds them first).
+    untagged = [cell for cell in nb.cells if "tags" not in cell.metadata]
+    for cell in untagged:
+        cell.metadata["tags"] = []
+    out = parameterize_notebook(
+        nb,
+        dict(parameters),
+        report_mode=hidden,
+        comment=comment,
+        kernel_name="python3",
+        language="python",
+    )
+    if not had_papermill:
+        del out.metadata["papermill"]
+    for cell in untagged:
+        del cell.metadata["tags"]
+    for cell in out.cells:
+        if INJECTED_TAG in _tags(cell):
+            if out.get("nbformat_minor", 0) >= 5:
+                cell["id"] = cell_id
+            else:
+                cell.pop("id", None)
+    return out
 
 
 def tag_problems(
