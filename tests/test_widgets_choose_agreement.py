@@ -62,13 +62,9 @@ def test_the_standard_set_covers_the_playbook_cases():
     assert {a for ids in answers for a in ids} >= {"mou", "dua", "dsa", "emou", "baa", "sow", "nda"}
 
 
-@pytest.mark.parametrize("sc", SCENARIOS, ids=IDS)
-def test_the_pinned_answer_is_what_the_rules_say(sc):
-    assert sc.expected is not None
-    assert set(advice(sc).ids) == set(sc.expected)
-
-
-@pytest.mark.parametrize("sc", SCENARIOS, ids=IDS)
+# Every scenario is answered right through the widget in tests/test_breakouts_contract.py;
+# here one scenario checks what this widget shows and saves.
+@pytest.mark.parametrize("sc", SCENARIOS[:1], ids=IDS[:1])
 def test_the_needed_agreements_are_right_and_saved(sc, store_file):
     expected = advice(sc)
     box = make(sc.id)
@@ -204,16 +200,6 @@ def test_agreements_that_work_together_are_named_even_when_one_is_missed():
     assert "✘ Missed · DSA: The playbook says: There will be many transfers" in text
     assert "ℹ Worth considering · DUA / DUL: A rule of thumb for this workshop" in text
     assert box.last_evaluation.score == pytest.approx(6 / 7, abs=1e-4)
-
-
-def test_nothing_ticked_asks_for_an_answer_and_reveals_nothing(store_file):
-    box = make("monthly-caseload-file")
-    box.check_button.click()
-    evaluation = box.last_evaluation
-    assert evaluation.blank and evaluation.answer == {"agreements": []}
-    assert "Choose an answer first" in box.feedback.value
-    assert all(agreement_subject(a) not in box.feedback.value for a in CT.agreements.values())
-    assert not store_file.exists() or AnswerStore(store_file).count_answers() == 0
 
 
 def test_re_running_shows_saved_ticks_and_feedback(store_file):

@@ -99,7 +99,9 @@ def test_the_draft_as_given_is_flagged_with_a_hint_for_each_gap(sc, store_file):
     assert row.score == pytest.approx((clear + nearly / 2) / total, abs=1e-4)
 
 
-@pytest.mark.parametrize("sc", SCENARIOS, ids=IDS)
+# Every scenario is answered right through the widget in tests/test_breakouts_contract.py;
+# here one scenario checks what this widget shows and saves.
+@pytest.mark.parametrize("sc", SCENARIOS[:1], ids=IDS[:1])
 def test_the_model_answer_passes_and_prints_as_a_clean_draft(sc, store_file):
     box = make(sc.id)
     type_in(box, sc.model_answer)

@@ -71,7 +71,9 @@ def test_the_standard_set_covers_dropping_aggregating_and_suppressing():
         assert {"id", "name"} <= {f.name for f in sc.fields if f.answer == [DROP]}
 
 
-@pytest.mark.parametrize("sc", SCENARIOS, ids=IDS)
+# Every scenario is answered right through the widget in tests/test_breakouts_contract.py;
+# here one scenario checks what this widget shows and saves.
+@pytest.mark.parametrize("sc", SCENARIOS[:1], ids=IDS[:1])
 def test_the_answer_key_at_the_agency_rule_is_right_and_saved(sc, store_file):
     box = make(sc.id)
     choose(box, deidentify.answer_choices(sc), RULE)

@@ -61,7 +61,9 @@ def test_the_standard_set_covers_the_playbook_cases():
     assert any("notify_it" in best_answer(s)[1] for s in SCENARIOS)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+# Every scenario is answered right through the widget in tests/test_breakouts_contract.py;
+# here one scenario checks what this widget shows and saves.
+@pytest.mark.parametrize("scenario", SCENARIOS[:1], ids=IDS[:1])
 def test_the_best_channel_and_its_steps_are_right_and_saved(scenario, store_file):
     best, steps = best_answer(scenario)
     if scenario.expected_best:
