@@ -78,3 +78,14 @@ class BuildError(KitError):
     """Building the handouts failed (a notebook raised, a tag is unknown, ...)."""
 
     exit_status = 1
+
+
+class Interrupted(KitError):
+    """A signal (SIGTERM, SIGHUP) stopped the command; what it had started was stopped too.
+
+    Exits with 128 + the signal's number, as a shell reports a process the signal ended.
+    """
+
+    def __init__(self, signum: int, message: str):
+        super().__init__(message)
+        self.exit_status = 128 + int(signum)

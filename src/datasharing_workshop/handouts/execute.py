@@ -11,22 +11,32 @@ Parameters are injected with papermill's own function (a cell tagged
 Before the first cell, each kernel starts noting what it reads (:mod:`.reads`); after the
 last, it writes those reads next to the executed notebook.
 
+A build stopped by SIGTERM or SIGHUP (a closed terminal, a CI timeout, ``kill``) first
+stops its kernels and removes their connection files, then ends with
+:class:`~datasharing_workshop.errors.Interrupted`; Ctrl-C (SIGINT) does the same through
+asyncio. A build killed outright (SIGKILL) cannot clean up: its kernels end by themselves,
+since jupyter_client tells each one its parent (``JPY_PARENT_PID``) and ipykernel exits when
+that parent is gone.
+
 Imported by the build only when something must run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import re
+import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BuildError, KitError
+from ..errors import BuildError, Interrupted, KitError
 from ..notebook.contract import first_line, inject_parameters
 from .reads import SETUP_CODE, report_code
 
@@ -190,12 +200,17 @@ async def _run_cells(job: ExecutionJob, km: Any, kc: Any) -> Execution:
 KERNEL_START_TRIES = 3
 
 
-async def _start_kernel(job: ExecutionJob) -> tuple[Any, Any]:
-    """A started kernel and a client connected to it, ready for requests."""
+async def _start_kernel(job: ExecutionJob, live: set[Any]) -> tuple[Any, Any]:
+    """A started kernel and a client connected to it, ready for requests.
+
+    Every kernel manager is added to ``live`` before its kernel starts, so a build stopped
+    halfway through a start still finds the kernel to stop (see :func:`_kill_left`).
+    """
     from jupyter_client.manager import AsyncKernelManager
 
     for attempt in range(1, KERNEL_START_TRIES + 1):
         km = AsyncKernelManager(kernel_name=job.kernel_name)
+        live.add(km)
         kc = None
         try:
             await km.start_kernel(cwd=str(job.cwd), extra_arguments=list(KERNEL_ARGUMENTS))
@@ -203,11 +218,11 @@ async def _start_kernel(job: ExecutionJob) -> tuple[Any, Any]:
             kc.start_channels()
             await kc.wait_for_ready(timeout=120)
             return km, kc
-        except Exception:
+        except BaseException as exc:  # also a build stopped while the kernel starts
             if kc is not None:
                 kc.stop_channels()
             await _stop(km)
-            if attempt == KERNEL_START_TRIES:
+            if attempt == KERNEL_START_TRIES or not isinstance(exc, Exception):
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -222,12 +237,67 @@ async def _stop(km: Any) -> None:
         pass
 
 
+def _kill_left(live: set[Any]) -> None:
+    """Kill, without waiting on the event loop, any kernel a stopped build still has.
+
+    The kernels run in sessions of their own (so Ctrl-C in the terminal does not reach
+    them); the whole session's process group goes, with anything the notebook started.
+    """
+    for km in list(live):
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                process.kill()
+            with contextlib.suppress(Exception):
+                process.wait()
+        with contextlib.suppress(Exception):
+            km.cleanup_connection_file()
+        live.discard(km)
+
+
+#: Signals that stop a build cleanly (SIGINT is asyncio's own: it cancels the run too).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(received: list[int]) -> Any:
+    """While inside, SIGTERM/SIGHUP cancel the current task (once) instead of ending the
+    process, so the kernels are stopped; the signals' handlers are put back after."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed: dict[int, Any] = {}
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        if len(received) == 1 and task is not None:
+            task.cancel()
+
+    for signum in STOP_SIGNALS:
+        previous = signal.getsignal(signum)
+        try:
+            loop.add_signal_handler(signum, stop, signum)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+            continue
+        installed[signum] = previous
+    try:
+        yield
+    finally:
+        for signum, previous in installed.items():
+            loop.remove_signal_handler(signum)
+            with contextlib.suppress(ValueError, TypeError, OSError):
+                signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+
+
 async def _execute_one(
-    job: ExecutionJob, alive: asyncio.Semaphore, running: asyncio.Semaphore
+    job: ExecutionJob, alive: asyncio.Semaphore, running: asyncio.Semaphore, live: set[Any]
 ) -> Execution:
     async with alive:
         try:
-            km, kc = await _start_kernel(job)
+            km, kc = await _start_kernel(job, live)
         except Exception as exc:  # no such kernel, cannot start it
             return Execution(job, error=_could_not_run(job, exc))
         try:
@@ -241,6 +311,7 @@ async def _execute_one(
         finally:
             kc.stop_channels()
             await _stop(km)
+            live.discard(km)
 
 
 async def execute_notebooks(
@@ -254,26 +325,43 @@ async def execute_notebooks(
     ``on_done`` is awaited with each execution as it finishes (the build renders its
     handouts then, while the other kernels keep running). Never raises for a notebook's
     failure: the execution carries the message.
+
+    Raises
+    ------
+    Interrupted
+        SIGTERM or SIGHUP arrived: every kernel was stopped first.
     """
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     parallel = max(1, parallel)
     alive = asyncio.Semaphore(parallel + 1)
     running = asyncio.Semaphore(parallel)
 
+    live: set[Any] = set()
+    received: list[int] = []
+
     async def one(job: ExecutionJob) -> Execution:
-        execution = await _execute_one(job, alive, running)
+        execution = await _execute_one(job, alive, running, live)
         if on_done is not None:
             await on_done(execution)
         return execution
 
-    tasks = [asyncio.ensure_future(one(job)) for job in jobs]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+    with _stop_on_signals(received):
+        tasks = [asyncio.ensure_future(one(job)) for job in jobs]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            _kill_left(live)
+            if received:
+                name = signal.Signals(received[0]).name
+                raise Interrupted(
+                    received[0],
+                    f"interrupted by {name}: the notebooks' kernels were stopped; handouts "
+                    "from earlier builds were left as they were",
+                ) from None
+            raise
 
 
 def execute_notebook(

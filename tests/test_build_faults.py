@@ -1,0 +1,206 @@
+"""A build that is killed, or that runs out of disk, as a person's machine would do it.
+
+Findings of the hostile test of the kit (issue 15), one fixture per failure, named after it:
+
+- ``killed_build``: ``datasharing-workshop build`` started in its own process group and
+  killed (SIGTERM, then SIGKILL) while its kernels run a cell. No kernel may outlive it:
+  they are found by a token only the build's environment carries, which every process it
+  starts inherits.
+- ``full_disk``: the output folder, then the cache, on a real small filesystem (tmpfs)
+  that is full. Each failed notebook is one line, no traceback, the exit status is not 0,
+  the message says where the details are, and every handout already written is intact.
+
+These run real kernels; the notebooks are the handout fixtures (tests/fixtures/handouts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "handouts"
+#: How long a dead build's kernels may take to notice (ipykernel polls its parent every
+#: second) or a killed build to be reaped. A hang bound, not a speed target: a kernel left
+#: running for good fails the test instead of hanging it.
+GONE_WITHIN = 120.0
+
+
+def make_workspace(root: Path, notebooks: tuple[str, ...]) -> Path:
+    """Content, the fixture notebooks and a workshop.yml with its own store, under ``root``."""
+    shutil.copytree(REPO / "exercises", root / "exercises", ignore=shutil.ignore_patterns("data"))
+    scenarios = root / "exercises" / "ct" / "scenarios" / "standard"
+    scenarios.mkdir(parents=True, exist_ok=True)
+    (scenarios / "fixture_exercise.yaml").write_text("scenarios: []\n", encoding="utf-8")
+    (root / "notebooks").mkdir()
+    for name in notebooks:
+        shutil.copy(FIXTURES / "notebooks" / f"{name}.ipynb", root / "notebooks")
+    config = (FIXTURES / "workshop.yml").read_text(encoding="utf-8")
+    (root / "workshop.yml").write_text(config + "store_path: answers.sqlite\n", encoding="utf-8")
+    return root
+
+
+def build_command(root: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "datasharing_workshop",
+        "build",
+        "--config",
+        str(root / "workshop.yml"),
+        "--quiet",
+        *extra,
+    ]
+
+
+def build_env(root: Path, token: str = "") -> dict[str, str]:
+    env = dict(os.environ, PYTHONUTF8="1", CI="true")
+    env["DATASHARING_WORKSHOP_CONTENT"] = str(root / "exercises")
+    if token:
+        env["DSW_TEST_BUILD_TOKEN"] = token
+    return env
+
+
+# ------------------------------------------------------------------ killed_build
+
+
+def slow_notebook(name: str) -> dict:
+    """The welcome fixture with a last cell that says it started, then sleeps for an hour."""
+    nb = json.loads((FIXTURES / "notebooks" / "01_welcome.ipynb").read_text(encoding="utf-8"))
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "sleeps",
+            "metadata": {"tags": []},
+            "outputs": [],
+            "source": (
+                "import os, pathlib, time\n"
+                f"pathlib.Path({name!r} + '.running').write_text(str(os.getpid()))\n"
+                "time.sleep(3600)"
+            ),
+        }
+    )
+    return nb
+
+
+def processes_with(token: str) -> dict[int, str]:
+    """Live processes (not zombies) whose environment holds ``token``: pid -> command line."""
+    found = {}
+    needle = f"DSW_TEST_BUILD_TOKEN={token}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            stat = (entry / "stat").read_text()
+            if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                continue  # exited, waiting to be reaped: not running
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        found[int(entry.name)] = command
+    return found
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + GONE_WITHIN
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting after {GONE_WITHIN:.0f} s for {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def killed_build(tmp_path):
+    """A build of two sleeping notebooks (and one waiting its turn), with both kernels in
+    their sleeping cell; yields (process, token, root). Whatever is left is killed after."""
+    root = make_workspace(tmp_path, ("01_welcome",))
+    for name in ("01_sleeps", "02_sleeps"):
+        path = root / "notebooks" / f"{name}.ipynb"
+        path.write_text(json.dumps(slow_notebook(name)), encoding="utf-8")
+    token = uuid.uuid4().hex
+    # Files, not pipes: the kernels inherit the build's standard error, and reading a pipe
+    # to its end would wait for them too, hiding whether the build stopped them itself.
+    with (root / "stderr.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [*build_command(root), "--jobs", "2"],
+            stdin=subprocess.DEVNULL,
+            stdout=err,
+            stderr=err,
+            env=build_env(root, token),
+            cwd=root,
+            start_new_session=True,  # its own process group, as a shell job would be
+        )
+    try:
+        running = [root / "notebooks" / f"{n}.running" for n in ("01_sleeps", "02_sleeps")]
+
+        def both_running() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"the build ended early: {stderr_of(root)}")
+            return all(p.exists() for p in running)
+
+        wait_for(both_running, "both kernels to reach their sleeping cell")
+        yield process, token, root
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for pid in processes_with(token):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def stderr_of(root: Path) -> str:
+    return (root / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+
+
+def ended(process: subprocess.Popen) -> int:
+    try:
+        return process.wait(timeout=GONE_WITHIN)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the build did not end within {GONE_WITHIN:.0f} s of the signal")
+
+
+def kernels_of(token: str, build_pid: int) -> dict[int, str]:
+    return {pid: cmd for pid, cmd in processes_with(token).items() if pid != build_pid}
+
+
+def test_killed_build_sigterm_stops_its_kernels_before_it_exits(killed_build):
+    process, token, root = killed_build
+    kernels = kernels_of(token, process.pid)
+    assert len(kernels) >= 2, kernels  # two running, one more started ahead
+    os.killpg(process.pid, signal.SIGTERM)
+    status = ended(process)
+    # Stopped by the build itself, before it exited: nothing to wait for.
+    assert kernels_of(token, process.pid) == {}, "kernels outlived the build"
+    err = stderr_of(root)
+    assert status == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err, err
+    assert "interrupted" in err, err
+    # Their connection files (`-f FILE` on each kernel's command line) are removed too.
+    connection_files = [cmd.split(" -f ", 1)[1].split()[0] for cmd in kernels.values()]
+    assert [f for f in connection_files if Path(f).exists()] == []
+    leftovers = [p for p in (root / "out").rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_killed_build_sigkill_leaves_no_kernel_running(killed_build):
+    process, token, _root = killed_build
+    kernels = kernels_of(token, process.pid)
+    assert len(kernels) >= 2, kernels
+    os.killpg(process.pid, signal.SIGKILL)
+    assert ended(process) == -signal.SIGKILL
+    # A killed process cleans nothing up: each kernel notices its parent is gone.
+    wait_for(lambda: not kernels_of(token, process.pid), "the kernels of a killed build to end")
