@@ -129,6 +129,23 @@ def _foreign_index(tmp: Path) -> None:
     shutil.copytree(REPO / "tests" / "fixtures" / "handouts" / "notebooks", tmp / "notebooks")
 
 
+def _workspace(tmp: Path) -> None:
+    shutil.copy(REPO / "tests" / "fixtures" / "handouts" / "workshop.yml", tmp / "workshop.yml")
+    shutil.copytree(REPO / "tests" / "fixtures" / "handouts" / "notebooks", tmp / "notebooks")
+
+
+def _damaged_notebook(tmp: Path) -> None:
+    """A notebook cut off mid-file (a sync that stopped halfway), among good ones."""
+    _workspace(tmp)
+    (tmp / "notebooks" / "04_cut_off.ipynb").write_text('{"cells": [', encoding="utf-8")
+
+
+def _misspelt_tag(tmp: Path) -> None:
+    _workspace(tmp)
+    fixture = REPO / "tests" / "fixtures" / "handouts" / "misspelt_tag.ipynb"
+    shutil.copy(fixture, tmp / "notebooks" / "04_misspelt_tag.ipynb")
+
+
 def _file_in_the_way(tmp: Path) -> None:
     (tmp / "a-file").write_text("not a folder", encoding="utf-8")
 
@@ -346,6 +363,40 @@ CASES: dict[str, Case] = {
         ["build", "--config", "{tmp}/workshop.yml", "--output", "{tmp}/a-file", "--quiet"],
         "--output",
         extra=lambda tmp: (_foreign_index(tmp), _file_in_the_way(tmp)),
+    ),
+    # ------------------------------------------- bad notebooks and options: exit 2, not 1
+    "app_damaged_notebook": Case(
+        nothing,
+        ["app", "--prepare-only", "--notebooks", "{tmp}/notebooks", "--output", "{tmp}/app"],
+        r"notebooks/04_cut_off\.ipynb: cannot read the notebook",
+        extra=_damaged_notebook,
+    ),
+    "build_damaged_notebook": Case(
+        nothing,
+        ["build", "--config", "{tmp}/workshop.yml", "--output", "{tmp}/out", "--quiet"],
+        r"notebooks/04_cut_off\.ipynb: not a notebook",
+        extra=_damaged_notebook,
+    ),
+    "build_misspelt_tag": Case(
+        nothing,
+        ["build", "--config", "{tmp}/workshop.yml", "--output", "{tmp}/out", "--quiet"],
+        r"04_misspelt_tag\.ipynb: cell \d+ .*unknown tag 'answer_key'",
+        extra=_misspelt_tag,
+    ),
+    "build_unknown_kernel": Case(
+        nothing,
+        [
+            "build",
+            "--config",
+            "{tmp}/workshop.yml",
+            "--output",
+            "{tmp}/out",
+            "--quiet",
+            "--kernel",
+            "no-such-kernel",
+        ],
+        r"--kernel: no Jupyter kernel named 'no-such-kernel'",
+        extra=_workspace,
     ),
 }
 

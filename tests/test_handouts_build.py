@@ -505,7 +505,7 @@ def test_an_unknown_tag_fails_the_build_before_anything_runs(tmp_path, monkeypat
         "'answer_key' (did you mean 'answer-key'?); allowed tags: answer-key, facilitator, "
         "hide-input, injected-parameters, parameters, remove-cell" in message
     )
-    assert caught.value.exit_status == 1
+    assert caught.value.exit_status == 2  # a bad notebook is bad input (issue 15)
     assert not (root / ".cache").exists()  # nothing was executed
     assert not (root / "out").exists()
 
@@ -534,8 +534,8 @@ def test_kernel_option_runs_the_notebooks_in_the_named_kernel(tmp_path, monkeypa
     monkeypatch.setenv(CONTENT_ENV, str(root / "exercises"))
     config, out = str(root / "workshop.yml"), str(root / "out")
     status = main(["build", "--config", config, "--output", out, "--kernel", "no-such-kernel"])
-    assert status == 1
-    assert "could not be run with the 'no-such-kernel' kernel" in capsys.readouterr().err
+    assert status == 2  # a bad option: refused before any kernel starts (issue 15)
+    assert "--kernel: no Jupyter kernel named 'no-such-kernel'" in capsys.readouterr().err
     assert main(["build", "--config", config, "--output", out, "--kernel", "python3"]) == 0
 
 

@@ -75,9 +75,19 @@ class StoreError(KitError):
 
 
 class BuildError(KitError):
-    """Building the handouts failed (a notebook raised, a tag is unknown, ...)."""
+    """Building the handouts failed (a notebook raised, the disk is full, ...)."""
 
     exit_status = 1
+
+
+class NotebookError(BuildError):
+    """A notebook the command was given is missing, damaged or breaks the kit's rules (an
+    unknown tag, no parameters cell): bad input, exit status 2, with the file named.
+
+    A :class:`BuildError` too, so code that catches build failures catches it.
+    """
+
+    exit_status = 2
 
 
 class Interrupted(KitError):

@@ -31,7 +31,7 @@ from .. import __version__
 from ..content.dates import format_date
 from ..content.sizes import format_size
 from ..content.yaml_source import display_path
-from ..errors import BuildError
+from ..errors import BuildError, InputError, NotebookError
 from ..notebook.contract import VARIANTS, NotebookInfo, read_notebook
 from ..ownership import OwnedFolder
 from . import TEMPLATE_DIR
@@ -290,6 +290,8 @@ def build_handouts(options: BuildOptions, log: Log | None = _stderr) -> BuildRep
         for info in notebooks
     ]
 
+    if any(not plan.reuse for plan in plans):
+        _check_kernel(options.kernel)
     owned.save()  # checks passed: the folder is made and marked before anything runs
     to_execute = [plan for plan in plans if not plan.reuse]
     to_render: list[tuple[_Planned, list[RenderJob]]] = []
@@ -410,14 +412,14 @@ def _legacy_output(cache_dir: Path):
 def _discover(workshop: Workshop) -> list[NotebookInfo]:
     folder = workshop.notebook_folder
     if not folder.is_dir():
-        raise BuildError(f"no notebook folder at {display_path(folder)}")
+        raise NotebookError(f"no notebook folder at {display_path(folder)}")
     if workshop.config.notebooks is not None:
         names = [name.removesuffix(".ipynb") for name in workshop.config.notebooks]
         paths = [folder / f"{name}.ipynb" for name in names]
     else:
         paths = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
     if not paths:
-        raise BuildError(
+        raise NotebookError(
             f"no notebooks (*.ipynb) in the folder {display_path(folder)}/: expected files such as "
             "01_open_the_workshop.ipynb"
         )
@@ -430,7 +432,7 @@ def _discover(workshop: Workshop) -> list[NotebookInfo]:
     if problems:
         count = len(problems)
         head = "1 problem" if count == 1 else f"{count} problems"
-        raise BuildError(
+        raise NotebookError(
             f"{head} in the notebooks, nothing was built:\n" + "\n".join(f"  {p}" for p in problems)
         )
     return infos
@@ -459,7 +461,22 @@ def _check_scenario_files(workshop: Workshop, notebooks: list[NotebookInfo]) -> 
                 f"'{workshop.config.scenario_set}')"
             )
     if problems:
-        raise BuildError("\n".join(problems))
+        raise NotebookError("\n".join(problems))
+
+
+def _check_kernel(name: str) -> None:
+    """``--kernel`` names a Jupyter kernel that is installed (checked before anything runs)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    specs = KernelSpecManager()
+    try:
+        specs.get_kernel_spec(name)
+    except NoSuchKernel:
+        known = ", ".join(sorted(specs.find_kernel_specs())) or "none"
+        raise InputError(
+            f"--kernel: no Jupyter kernel named '{name}' (installed: {known}); see "
+            "`jupyter kernelspec list`"
+        ) from None
 
 
 def _answer_notes(workshop: Workshop, answers: list[dict[str, Any]]) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Dict, List, Set, Unicode
 
-from ..errors import BuildError
+from ..errors import NotebookError
 from ..notebook.contract import (
     ALLOWED_TAGS,
     EXERCISE_MIMETYPE,
@@ -52,7 +52,7 @@ class CheckCellTags(Preprocessor):
     def preprocess(self, nb, resources):
         problems = tag_problems(nb.cells, self.notebook_name, self.allowed_tags)
         if problems:
-            raise BuildError("\n".join(problems))
+            raise NotebookError("\n".join(problems))
         return nb, resources
 
 

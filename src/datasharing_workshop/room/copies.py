@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..errors import BuildError, InputError
+from ..errors import BuildError, InputError, NotebookError
 from ..notebook.contract import (
     ALLOWED_TAGS,
     PARAMETER_NAMES,
@@ -83,7 +83,7 @@ def _read(path: Path) -> nbformat.NotebookNode:
     try:
         return nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several kinds for a damaged file
-        raise BuildError(f"{path}: cannot read the notebook ({exc})") from None
+        raise NotebookError(f"{path}: cannot read the notebook ({exc})") from None
 
 
 def check_tags(nb: nbformat.NotebookNode, name: str = "notebook") -> None:
@@ -97,7 +97,7 @@ def check_tags(nb: nbformat.NotebookNode, name: str = "notebook") -> None:
     """
     problems = tag_problems(nb.cells, name, ALLOWED_TAGS)
     if problems:
-        raise BuildError("\n".join(problems))
+        raise NotebookError("\n".join(problems))
 
 
 def participant_copy(
@@ -147,7 +147,7 @@ def _inject(
         )
     found = len(parameters_cells(nb.cells))
     if found != 1:
-        raise BuildError(f"{name}: expected exactly one cell tagged 'parameters', found {found}")
+        raise NotebookError(f"{name}: expected exactly one cell tagged 'parameters', found {found}")
     # papermill's own injection; a fixed id keeps rebuilt copies identical.
     return inject_parameters(
         nb,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..errors import BuildError, InputError
+from ..errors import InputError, NotebookError
 from ..notebook.contract import (
     INJECTED_TAG,
     PARAMETER_NAMES,
@@ -80,14 +80,14 @@ def participant_pages(notebook_folder: Path) -> list[Page]:
 def _parameter_names(nb: nbformat.NotebookNode, name: str) -> list[str]:
     cells = parameters_cells(nb.cells)
     if len(cells) != 1:
-        raise BuildError(
+        raise NotebookError(
             f"{name}: expected exactly one cell tagged 'parameters', found {len(cells)}"
         )
     source = cell_source(nb.cells[cells[0]])
     try:
         ast.parse(source)
     except SyntaxError as exc:
-        raise BuildError(f"{name}: the parameters cell is not valid Python ({exc})") from None
+        raise NotebookError(f"{name}: the parameters cell is not valid Python ({exc})") from None
     return list(declared_parameters(source))
 
 

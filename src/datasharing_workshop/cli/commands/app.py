@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     OwnedFolder.claim(
         Path(args.output), option="--output", legacy=participant_copies_only, create=False
     )
+    if args.notebooks:
+        _readable_notebooks(Path(args.notebooks))
     from ...room.copies import prepare_app, serve
 
     given = {
@@ -84,3 +86,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"serving {output} at http://127.0.0.1:{args.port}/ (press Ctrl+C to stop)")
     return serve(output, port=args.port)
+
+
+def _readable_notebooks(folder: Path) -> None:
+    """Refuse a damaged notebook (not JSON) at once, before the slow Jupyter imports
+    (nbformat's schema checks take seconds to import); the rest is checked when copying."""
+    import json
+
+    from ...errors import NotebookError
+
+    for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise NotebookError(f"{path}: cannot read the notebook ({exc})") from None
