@@ -160,3 +160,33 @@ def test_the_report_back_and_handouts_show_every_breakout_in_words(tmp_path):
         for label, words in record["rows"]:
             assert label and words
         assert "{" not in shown  # words, not raw JSON
+
+
+def test_group_handouts_show_breakout_4s_draft_and_breakout_5s_own_table(tmp_path):
+    from datasharing_workshop.handouts.answers import group_answer_html, read_latest_answers
+
+    path = tmp_path / "answers.sqlite"
+    scenarios = {b: load_scenarios(b, "ct", SET)[0] for b in ("data_request", "deidentify")}
+    with AnswerStore(path) as store:
+        for breakout_id, sc in scenarios.items():
+            answer = BREAKOUTS[breakout_id].wrong_answer(CT, sc, SET)
+            if breakout_id == "data_request":
+                answer = {**answer, "purpose": "Our <b>own</b> purpose\non two lines"}
+            store.record_answer(
+                workshop=W,
+                group="Group A",
+                exercise=breakout_id,
+                scenario=sc.id,
+                answer=answer,
+                correct=False,
+            )
+    shown = {
+        r["exercise"]: group_answer_html("Group A", r)
+        for r in read_latest_answers(path, W, jurisdiction="ct", scenario_set=SET)
+    }
+    draft = shown["data_request"]
+    assert '<div class="dsw-request-draft">' in draft
+    assert "Our &lt;b&gt;own&lt;/b&gt; purpose<br>\non two lines" in draft  # escaped, kept
+    table = shown["deidentify"]
+    assert '<table class="dsw-table dsw-counts">' in table  # the group's own counts
+    assert "dsw-legend" in table and "<b>" not in table

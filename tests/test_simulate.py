@@ -154,3 +154,18 @@ def test_the_command_never_adds_to_an_existing_workshop_by_mistake(tmp_path):
     with pytest.raises(InputError, match=r"already has .* answers .* --append"):
         run_command(["--store", str(path), "--groups", "1"])
     assert run_command(["--store", str(path), "--groups", "1", "--append", "--seed", "9"]) == 0
+
+
+def test_after_simulate_the_report_back_covers_all_six_breakouts_item_by_item(tmp_path):
+    from datasharing_workshop.reportback import load_report
+
+    path = tmp_path / "a.sqlite"
+    simulate_workshop(path, "rehearsal", groups=2, seed=5)
+    report = load_report("rehearsal", store_path=path)
+    exercises = report.data.exercises
+    assert [e.id for e in exercises] == list(BREAKOUTS) and len(exercises) == 6
+    assert all(e.graded and e.items for e in exercises)
+    html = report.answers().html
+    assert "has no key" not in html
+    for exercise in exercises:
+        assert exercise.title in html

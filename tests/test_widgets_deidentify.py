@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import pytest
 from helpers.widget_tree import walk
 
+from datasharing_workshop.breakouts import deidentify as deidentify_breakout
 from datasharing_workshop.breakouts.deidentify import DeidentifyScenario
 from datasharing_workshop.breakouts.scenarios import load_scenarios
 from datasharing_workshop.content.catalogue import content_root, load_catalogue
@@ -212,14 +213,14 @@ def test_the_table_updates_after_every_change_and_never_shows_a_hidden_count(sc,
     assert lone_hidden_cells(result) == [] and fixed_hidden_cells(result) == []
     shown = counts_cells(box.counts.value)
     table = result.table
-    assert len(shown) == min(table.n_rows, deidentify.SHOWN_ROWS) + 1  # + the totals row
+    assert len(shown) == min(table.n_rows, deidentify_breakout.SHOWN_ROWS) + 1  # + the totals row
     for i, row in enumerate(shown[:-1]):
         for j, cell in enumerate(row):
-            assert cell == deidentify._cell(result, (i, j))[4:-5]
+            assert cell == deidentify_breakout._cell(result, (i, j))[4:-5]
             if result.is_hidden((i, j)):
                 assert cell in (
-                    f"<strong>{deidentify.PRIMARY_MARK}</strong>",
-                    f"<strong>{deidentify.COMPLEMENT_MARK}</strong>",
+                    f"<strong>{deidentify_breakout.PRIMARY_MARK}</strong>",
+                    f"<strong>{deidentify_breakout.COMPLEMENT_MARK}</strong>",
                 )
             else:
                 assert cell == f"{table.value((i, j)):,}"

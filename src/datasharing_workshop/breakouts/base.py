@@ -68,6 +68,18 @@ MARK_WORDS: dict[str, str] = {
 BLANK_SUMMARY = "Choose an answer first, then press Check."
 
 
+@dataclass(frozen=True)
+class AnswerBlock:
+    """A group's answer as its handout shows it.
+
+    ``rows`` (what, the group's answer) are escaped by the handout and shown as a table;
+    ``html`` is shown above them as it is, so the breakout escapes all it puts there.
+    """
+
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    html: str = ""
+
+
 def escape(text: object) -> str:
     """HTML-escape any text that comes from a file, the store or a person."""
     return html.escape(clean_text(str(text)), quote=True)
@@ -284,8 +296,12 @@ class Breakout:
     model: ClassVar[type[ScenarioBase]]
     #: What each cell of the report-back's answers table shows for this breakout.
     report_note: ClassVar[str] = "Each cell: the group's answer and its mark."
-    #: How a group handout shows the answer: a table of rows, or a ``request`` draft.
-    handout_kind: ClassVar[str] = "table"
+    #: The report-back's chart of this breakout, if it has one: ``"confusion"`` (what the
+    #: key says against what groups chose, from :meth:`confusion_pairs`) or ``"choices"``
+    #: (how often each option of the item :attr:`chart_item` was chosen, best / allowed /
+    #: refused, in the order of :meth:`choice_order`).
+    report_chart: ClassVar[str | None] = None
+    chart_item: ClassVar[str] = ""
 
     # -- content ------------------------------------------------------------------------
 
@@ -311,6 +327,31 @@ class Breakout:
         """The answer in words, one (what, the group's answer) row each, for handouts."""
         evaluation = self.grade(cat, scenario, answer, scenario_set)
         return [(i.label, i.chosen or "(nothing chosen)") for i in evaluation.items]
+
+    def confusion_pairs(
+        self, cat: Catalogue, scenario: Any, answer: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        """(what the key says, what the group chose) per item, for a ``confusion`` chart."""
+        return []
+
+    def confusion_order(self, cat: Catalogue) -> list[str]:
+        """The labels of a ``confusion`` chart in the catalogue's order."""
+        return []
+
+    def choice_order(self, cat: Catalogue) -> list[tuple[str, str]]:
+        """(id, label) of every option of a ``choices`` chart, in the catalogue's order."""
+        return []
+
+    def answer_block(
+        self, cat: Catalogue, scenario: Any, answer: Mapping[str, Any], scenario_set: str
+    ) -> AnswerBlock:
+        """How a group handout shows the answer: :meth:`answer_rows` as a table, by default.
+
+        A breakout whose answer reads better another way (a draft, a table of counts)
+        returns that as :attr:`AnswerBlock.html`, escaping everything it takes from the
+        answer or the scenario.
+        """
+        return AnswerBlock(rows=self.answer_rows(cat, scenario, answer, scenario_set))
 
     def simulate(
         self, rng: random.Random, cat: Catalogue, scenario: Any, skill: float, scenario_set: str

@@ -306,6 +306,15 @@ class ClassifyData(Breakout):
     title = "Classifying data"
     model = ClassifyScenario
     report_note = "Each cell: the category and governing rule chosen for the field, and the mark."
+    report_chart = "confusion"
+
+    def confusion_pairs(
+        self, cat: Catalogue, scenario: Any, answer: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        return confusion_pairs(cat, scenario, answer)
+
+    def confusion_order(self, cat: Catalogue) -> list[str]:
+        return [c.short for c in cat.categories.values()]
 
     def check_content(self, cat: Catalogue, sc: Any, where: Where) -> None:
         super().check_content(cat, sc, where)

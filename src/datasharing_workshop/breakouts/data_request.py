@@ -24,6 +24,7 @@ from ..content.models import Entry, Id, RequestQuestion, Text
 from ..errors import Problem
 from ..rules.requests import RequestIssue, review_request
 from .base import (
+    AnswerBlock,
     Breakout,
     Evaluation,
     Feedback,
@@ -34,6 +35,7 @@ from .base import (
     ScenarioBase,
     Where,
     blank_evaluation,
+    escape,
     pinned_problems,
 )
 
@@ -179,8 +181,6 @@ class DataRequest(Breakout):
     number = 4
     title = "Preparing a data request"
     model = RequestScenario
-    #: A group handout prints the answer as the improved request, question by question.
-    handout_kind = "request"
     report_note = "Each cell: the group's answer to the question, and what the check found."
 
     def check_content(self, cat: Catalogue, sc: Any, where: Where) -> None:
@@ -228,6 +228,17 @@ class DataRequest(Breakout):
             (q.question, str(answer.get(q.id) or "").strip() or "(no answer)")
             for q in cat.request_questions.values()
         ]
+
+    def answer_block(
+        self, cat: Catalogue, scenario: Any, answer: Mapping[str, Any], scenario_set: str
+    ) -> AnswerBlock:
+        """The improved request as a printable draft: each question, then the group's text."""
+        parts = ['<div class="dsw-request-draft">']
+        for question, text in self.answer_rows(cat, scenario, answer, scenario_set):
+            body = escape(text).replace("\n", "<br>\n")
+            parts.append(f"<h4>{escape(question)}</h4>\n<p>{body}</p>")
+        parts.append("</div>")
+        return AnswerBlock(html="\n".join(parts))
 
     def simulate(
         self, rng: random.Random, cat: Catalogue, scenario: Any, skill: float, scenario_set: str

@@ -28,6 +28,7 @@ from ..rules.deidentification import (
     DROP,
     KEEP,
     OPTIONS,
+    Counted,
     Tabulator,
     TooDetailed,
     load_people,
@@ -36,6 +37,7 @@ from ..rules.deidentification import (
 )
 from ..rules.suppression import Suppression
 from .base import (
+    AnswerBlock,
     Breakout,
     Evaluation,
     Feedback,
@@ -45,7 +47,13 @@ from .base import (
     Link,
     ScenarioBase,
     Where,
+    escape,
 )
+
+#: Rows of a counts table shown; the rest are summarised (a list of people has thousands).
+SHOWN_ROWS = 40
+PRIMARY_MARK = "●"
+COMPLEMENT_MARK = "○"
 
 THRESHOLD_SUBJECT = "Minimum cell size"
 RESULT_SUBJECT = "Your table"
@@ -303,6 +311,63 @@ def scenario_result(
         return exc
 
 
+# --------------------------------------------------------------------------- the table
+
+
+def legend_html(catalogue: Catalogue, threshold: int) -> str:
+    """What the marks in the table mean, and what happens to zeros."""
+    return (
+        f'<p class="dsw-legend"><strong>{PRIMARY_MARK}</strong> hidden: fewer than '
+        f"{threshold} people. <strong>{COMPLEMENT_MARK}</strong> hidden as well, so that no "
+        f"{PRIMARY_MARK} can be worked out from the totals. "
+        f"{escape(catalogue.message('deid_zeros'))}</p>"
+    )
+
+
+def _cell(result: Suppression, cell: tuple[int, int]) -> str:
+    if cell in result.primary:
+        return f"<td><strong>{PRIMARY_MARK}</strong></td>"
+    if cell in result.complementary:
+        return f"<td><strong>{COMPLEMENT_MARK}</strong></td>"
+    return f"<td>{result.table.value(cell):,}</td>"
+
+
+def counts_table(counted: Counted, result: Suppression, column_field: str) -> str:
+    """The table as it would be published: hidden counts shown by their mark only."""
+    table = counted.table
+    row_heads = list(counted.row_fields) or ["Who"]
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in row_heads)
+    head += "".join(f'<th scope="col">{escape(c)}</th>' for c in table.column_labels)
+    head += '<th scope="col">Total</th>'
+    rows = []
+    for i, key in enumerate(counted.row_keys[:SHOWN_ROWS]):
+        labels = "".join(f'<th scope="row">{escape(v)}</th>' for v in key)
+        cells = "".join(_cell(result, (i, j)) for j in range(table.n_columns + 1))
+        rows.append(f"<tr>{labels}{cells}</tr>")
+    if not counted.row_fields:
+        rows = [
+            f'<tr><th scope="row">{escape(table.row_labels[0])}</th>'
+            + "".join(_cell(result, (0, j)) for j in range(table.n_columns + 1))
+            + "</tr>"
+        ]
+    more = table.n_rows - SHOWN_ROWS
+    if more > 0:
+        rows.append(
+            f'<tr><td colspan="{len(row_heads) + table.n_columns + 1}"><em>… and {more:,} more '
+            f"rows, not shown.</em></td></tr>"
+        )
+    totals = "".join(_cell(result, (table.n_rows, j)) for j in range(table.n_columns + 1))
+    rows.append(f'<tr><th scope="row" colspan="{len(row_heads)}">Total</th>{totals}</tr>')
+    caption = (
+        f"Counts by {', '.join(counted.row_fields) or 'everyone'} and {column_field}: "
+        f"{table.n_rows:,} rows, as they would be published"
+    )
+    return (
+        f'<table class="dsw-table dsw-counts"><caption>{escape(caption)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+    )
+
+
 class Deidentify(Breakout):
     id = "deidentify"
     number = 5
@@ -390,6 +455,27 @@ class Deidentify(Breakout):
                 )
             )
         return rows
+
+    def answer_block(
+        self, cat: Catalogue, scenario: Any, answer: Mapping[str, Any], scenario_set: str
+    ) -> AnswerBlock:
+        """The group's choices, then the table of counts those choices make, as published."""
+        rows = self.answer_rows(cat, scenario, answer, scenario_set)
+        saved = answer.get("fields") if isinstance(answer.get("fields"), Mapping) else {}
+        choices = {
+            f.name: str(saved.get(f.name)) if saved.get(f.name) in f.options else KEEP
+            for f in scenario.fields
+        }
+        threshold = answer.get("min_cell_size")
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+            return AnswerBlock(rows=rows)
+        try:
+            counted = tabulator(scenario).table(choices)
+            result = tabulator(scenario).suppressed(choices, threshold)
+        except TooDetailed:  # nothing to show but the choices (the rows say so)
+            return AnswerBlock(rows=rows)
+        table = counts_table(counted, result, scenario.columns) + legend_html(cat, threshold)
+        return AnswerBlock(rows=rows, html=table)
 
     def simulate(
         self, rng: random.Random, cat: Catalogue, scenario: Any, skill: float, scenario_set: str

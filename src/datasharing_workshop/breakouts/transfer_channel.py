@@ -393,6 +393,11 @@ class TransferChannel(Breakout):
         "Each cell: the channel chosen (◐ Nearly: it may carry the file, but it is not the "
         "best), and for each step whether it was ticked."
     )
+    report_chart = "choices"
+    chart_item = "channel"
+
+    def choice_order(self, cat: Catalogue) -> list[tuple[str, str]]:
+        return [(c.id, c.short) for c in cat.channels.values()]
 
     def check_content(self, cat: Catalogue, sc: Any, where: Where) -> None:
         super().check_content(cat, sc, where)

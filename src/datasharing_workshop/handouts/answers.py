@@ -40,10 +40,10 @@ def read_latest_answers(
 ) -> list[dict[str, Any]]:
     """Every group's latest attempt at each scenario of ``workshop_id``, with its words.
 
-    Each record also carries ``rows``: the answer as a person reads it, one (what, the
-    group's answer) pair each, from the breakout's own ``answer_rows`` (labels, not ids),
-    and ``kind``: ``"request"`` when the rows make a printable draft (one question and
-    its answer each), else ``"table"``.
+    Each record also carries the answer as a person reads it, from the breakout's own
+    ``answer_block`` (labels, not ids): ``rows``, one (what, the group's answer) pair each,
+    and ``html``, what the breakout shows above them (breakout 4's printable draft,
+    breakout 5's table of counts), already escaped by the breakout.
 
     A store file that does not exist yet means "no answers" (it is never created here: a
     build must not leave an empty database behind a typo).
@@ -62,7 +62,7 @@ def read_latest_answers(
     out = [{name: getattr(r, name) for name in ANSWER_FIELDS} for r in records]
     words = _answer_words(jurisdiction, scenario_set)
     for record in out:
-        record["rows"], record["kind"] = words(record)
+        record["rows"], record["html"] = words(record)
     return out
 
 
@@ -83,8 +83,9 @@ def _answer_words(jurisdiction: str, scenario_set: str):
 
     def words(record: Mapping[str, Any]) -> tuple[list[list[str]], str]:
         breakout = BREAKOUTS.get(record["exercise"])
+        as_saved = [["Answer", answer_text(record["answer"])]], ""
         if cat is None or breakout is None:
-            return [["Answer", answer_text(record["answer"])]], "table"
+            return as_saved
         if breakout.id not in found:
             try:
                 found[breakout.id] = {
@@ -94,12 +95,12 @@ def _answer_words(jurisdiction: str, scenario_set: str):
                 found[breakout.id] = {}
         scenario = found[breakout.id].get(record["scenario"])
         if scenario is None:
-            return [["Answer", answer_text(record["answer"])]], "table"
+            return as_saved
         try:
-            rows = breakout.answer_rows(cat, scenario, record["answer"], scenario_set)
+            block = breakout.answer_block(cat, scenario, record["answer"], scenario_set)
         except (ContentError, InputError, KeyError, TypeError, ValueError):
-            return [["Answer", answer_text(record["answer"])]], "table"
-        return [[str(a), str(b)] for a, b in rows], getattr(breakout, "handout_kind", "table")
+            return as_saved
+        return [[str(a), str(b)] for a, b in block.rows], block.html
 
     return words
 
@@ -180,15 +181,13 @@ def group_answer_html(group: str, record: Mapping[str, Any] | None) -> str:
     if record is None:
         parts.append(f'<p class="dsw-no-answer">{NO_ANSWER}</p>')
     else:
-        shown = record.get("rows") or [["Answer", answer_text(record["answer"])]]
-        if record.get("kind") == "request":  # the improved request, as a printable draft
-            parts.append('<div class="dsw-request-draft">')
-            for question, text in shown:
-                parts.append(f"<h4>{html.escape(str(question))}</h4>\n<p>{_text(text)}</p>")
-            parts.append("</div>")
-            rows = []
-        else:
-            rows = [(html.escape(str(label)), _text(words)) for label, words in shown]
+        block = record.get("html") or ""  # the breakout's own view, escaped by the breakout
+        shown = record.get("rows")
+        if shown is None or (not shown and not block):
+            shown = [["Answer", answer_text(record["answer"])]]
+        if block:
+            parts.append(block)
+        rows = [(html.escape(str(label)), _text(words)) for label, words in shown]
         rows.append(("Result", "Right" if record["correct"] else "Not yet"))
         if record.get("score") is not None:
             rows.append(("Score", f"{float(record['score']):.0%}"))

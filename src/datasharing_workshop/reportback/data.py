@@ -446,6 +446,11 @@ def most_missed(data: ReportData, limit: int = 10) -> list[Miss]:
     return [Miss(items[k], tuple(sorted(missed[k])), answered[k]) for k in ranked[:limit]]
 
 
+def _charted(kind: str) -> Any:
+    """The first registered breakout whose report-back chart is ``kind``, or None."""
+    return next((b for b in BREAKOUTS.values() if b.report_chart == kind), None)
+
+
 def confusions(data: ReportData) -> tuple[list[str], dict[tuple[str, str], int]]:
     """Which category the groups chose for fields of each category in the key.
 
@@ -456,23 +461,23 @@ def confusions(data: ReportData) -> tuple[list[str], dict[tuple[str, str], int]]
         unknown id, at the end, when they occur). ``counts``: ``(key label, chosen label) ->
         number of answers``; the diagonal holds the right answers.
     """
-    from ..breakouts.classify_data import BREAKOUT as classify
-    from ..breakouts.classify_data import confusion_pairs
-
     counts: Counter[tuple[str, str]] = Counter()
-    records = [r for r in data.records if r.exercise == classify.id]
-    if records:
-        try:
-            scenarios = {
-                s.id: s for s in _scenarios(data.catalogue, classify.id, data.scenario_set)
-            }
-        except ContentError:
-            scenarios = {}
-        for record in records:
-            sc = scenarios.get(record.scenario)
-            if sc is not None:
-                counts.update(confusion_pairs(data.catalogue, sc, record.answer))
-    labels = [c.short for c in data.catalogue.categories.values()]
+    breakout = _charted("confusion")
+    labels: list[str] = []
+    if breakout is not None:
+        labels = breakout.confusion_order(data.catalogue)
+        records = [r for r in data.records if r.exercise == breakout.id]
+        if records:
+            try:
+                scenarios = {
+                    s.id: s for s in _scenarios(data.catalogue, breakout.id, data.scenario_set)
+                }
+            except ContentError:
+                scenarios = {}
+            for record in records:
+                sc = scenarios.get(record.scenario)
+                if sc is not None:
+                    counts.update(breakout.confusion_pairs(data.catalogue, sc, record.answer))
     seen = {label for pair in counts for label in pair}
     labels = [label for label in labels if label in seen] + sorted(seen - set(labels))
     return labels, dict(counts)
@@ -500,13 +505,16 @@ def channel_choices(data: ReportData) -> list[ChannelCount]:
     """
     verdict_of = {"right": "best", "nearly": "allowed"}
     tally: dict[str, Counter[str]] = defaultdict(Counter)
+    breakout = _charted("choices")
+    if breakout is None:
+        return []
     for a in data.answers:
-        if a.item.exercise != "transfer_channel" or a.item.item != "channel":
+        if a.item.exercise != breakout.id or a.item.item != breakout.chart_item:
             continue
         tally[a.chosen_label][verdict_of.get(a.result, "refused")] += 1
-    cat = data.catalogue
-    by_label = {c.short: c.id for c in cat.channels.values()}
-    order = [c.short for c in cat.channels.values() if c.short in tally]
+    options = breakout.choice_order(data.catalogue)
+    by_label = {label: option_id for option_id, label in options}
+    order = [label for _, label in options if label in tally]
     order += sorted(set(tally) - set(order))
     return [
         ChannelCount(

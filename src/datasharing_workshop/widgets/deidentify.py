@@ -30,7 +30,9 @@ from ..breakouts.deidentify import (
     DeidentifyScenario,
     answer_choices,
     check_deidentification,
+    counts_table,
     either_words,
+    legend_html,
     result_sentences,
     starting_choices,
     tabulator,
@@ -64,10 +66,6 @@ EXERCISE = "deidentify"
 #: Common practice for the minimum cell size; the list offers it (and the catalogue's
 #: own rule, should a jurisdiction set one outside it).
 COMMON_LOW, COMMON_HIGH = 5, 11
-#: Rows of the table shown; the rest are summarised (a list of people has thousands).
-SHOWN_ROWS = 40
-PRIMARY_MARK = "●"
-COMPLEMENT_MARK = "○"
 TOO_DETAILED = "too detailed to count"
 
 INSTRUCTIONS = (
@@ -76,16 +74,6 @@ INSTRUCTIONS = (
     "it is hidden. The table and the chart below update as you go. Press "
     "<strong>Check</strong> when the table answers the question and points to no one.</p>"
 )
-
-
-def legend_html(catalogue: Catalogue, threshold: int) -> str:
-    """What the marks in the table mean, and what happens to zeros."""
-    return (
-        f'<p class="dsw-legend"><strong>{PRIMARY_MARK}</strong> hidden: fewer than '
-        f"{threshold} people. <strong>{COMPLEMENT_MARK}</strong> hidden as well, so that no "
-        f"{PRIMARY_MARK} can be worked out from the totals. "
-        f"{escape(catalogue.message('deid_zeros'))}</p>"
-    )
 
 
 # --------------------------------------------------------------------------- settings
@@ -172,50 +160,6 @@ def worksheet_html(scenario: DeidentifyScenario, rule_text: str) -> str:
         f"{blank}{blank}"
         "<p><strong>Does what you share still answer the question?</strong></p>"
         f"{blank}</div>"
-    )
-
-
-def _cell(result: Suppression, cell: tuple[int, int]) -> str:
-    if cell in result.primary:
-        return f"<td><strong>{PRIMARY_MARK}</strong></td>"
-    if cell in result.complementary:
-        return f"<td><strong>{COMPLEMENT_MARK}</strong></td>"
-    return f"<td>{result.table.value(cell):,}</td>"
-
-
-def counts_table(counted: Counted, result: Suppression, column_field: str) -> str:
-    """The table as it would be published: hidden counts shown by their mark only."""
-    table = counted.table
-    row_heads = list(counted.row_fields) or ["Who"]
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in row_heads)
-    head += "".join(f'<th scope="col">{escape(c)}</th>' for c in table.column_labels)
-    head += '<th scope="col">Total</th>'
-    rows = []
-    for i, key in enumerate(counted.row_keys[:SHOWN_ROWS]):
-        labels = "".join(f'<th scope="row">{escape(v)}</th>' for v in key)
-        cells = "".join(_cell(result, (i, j)) for j in range(table.n_columns + 1))
-        rows.append(f"<tr>{labels}{cells}</tr>")
-    if not counted.row_fields:
-        rows = [
-            f'<tr><th scope="row">{escape(table.row_labels[0])}</th>'
-            + "".join(_cell(result, (0, j)) for j in range(table.n_columns + 1))
-            + "</tr>"
-        ]
-    more = table.n_rows - SHOWN_ROWS
-    if more > 0:
-        rows.append(
-            f'<tr><td colspan="{len(row_heads) + table.n_columns + 1}"><em>… and {more:,} more '
-            f"rows, not shown.</em></td></tr>"
-        )
-    totals = "".join(_cell(result, (table.n_rows, j)) for j in range(table.n_columns + 1))
-    rows.append(f'<tr><th scope="row" colspan="{len(row_heads)}">Total</th>{totals}</tr>')
-    caption = (
-        f"Counts by {', '.join(counted.row_fields) or 'everyone'} and {column_field}: "
-        f"{table.n_rows:,} rows, as they would be published"
-    )
-    return (
-        f'<table class="dsw-table dsw-counts"><caption>{escape(caption)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
 
 
