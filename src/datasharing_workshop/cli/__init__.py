@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "build",
     "app",
     "serve",
+    "hub_config",
     "simulate",
 )
 

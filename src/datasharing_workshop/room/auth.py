@@ -9,11 +9,20 @@
 
 Voilà's own pages call no authorizer; the room's extension answers those routes itself
 (see :mod:`.handlers`).
+
+On a JupyterHub (``serve --hub``, started by the hub's spawner) the hub's own identity
+provider (``jupyterhub.singleuser.extension.JupyterHubIdentityProvider``) authenticates,
+and there are no join codes. Each user's server then takes its role from
+``$DATASHARING_WORKSHOP_ROLE``, which the hub's configuration (``hub-config``) sets per user
+from ``spawner.user.admin`` and group membership; anything but ``facilitator`` there means
+participant. :class:`RoomHubAuthorizer` checks the hub's access scopes first, as
+JupyterHub's own authorizer does, then applies the same rules as :class:`RoomAuthorizer`.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import uuid
 
@@ -22,6 +31,8 @@ from traitlets import Unicode, default
 
 PARTICIPANT, FACILITATOR = "participant", "facilitator"
 ROLES = (PARTICIPANT, FACILITATOR)
+#: On a hub: the role the spawner gives this user's server (``hub-config`` sets it).
+ROLE_ENV = "DATASHARING_WORKSHOP_ROLE"
 #: The room's own resource names (for ``@authorized`` handlers of the extension).
 CONSOLE_RESOURCE = "room-console"
 PAGES_RESOURCE = "room-pages"
@@ -31,10 +42,17 @@ _KERNEL_CHANNELS = re.compile(r"/api/kernels/[0-9a-f-]{36}/channels$")
 _ONE_KERNEL = re.compile(r"/api/kernels/[0-9a-f-]{36}$")
 
 
+def hub_role() -> str:
+    """This server's role on a hub: ``facilitator`` only when the spawner said so."""
+    return FACILITATOR if os.environ.get(ROLE_ENV, "").strip() == FACILITATOR else PARTICIPANT
+
+
 def role_of(user: User | None) -> str | None:
     """``"participant"``, ``"facilitator"``, or None for anybody else."""
     if user is None:
         return None
+    if hasattr(user, "hub_user"):  # authenticated by JupyterHub (``serve --hub``)
+        return hub_role()
     role = user.username.split("-", 1)[0]
     return role if role in ROLES else None
 
@@ -122,3 +140,16 @@ class RoomAuthorizer(Authorizer):
         if not allowed:
             handler.log.info("Refused a participant: %s %s", action, handler.request.path)
         return allowed
+
+
+class RoomHubAuthorizer(RoomAuthorizer):
+    """On a hub: JupyterHub's access check first, then the room's rules for the role."""
+
+    def is_authorized(self, handler, user: User, action: str, resource: str) -> bool:
+        hub_user = getattr(user, "hub_user", None)
+        if hub_user is None:
+            return False
+        hub_auth = self.identity_provider.hub_auth
+        if not hub_auth.check_scopes(hub_auth.oauth_scopes, hub_user):
+            return False
+        return super().is_authorized(handler, user, action, resource)

@@ -7,13 +7,21 @@ The room folder (``build/room`` by default) holds only what the kit wrote there:
 * ``cards.html``: the table cards to print (they carry the participant code);
 * ``.datasharing-room``: the marker that says the folder is the kit's own. A folder
   that exists, holds something and lacks the marker is refused, never emptied.
+
+``serve --hub`` runs the same room as one JupyterHub user's server (the hub's spawner
+starts it; see ``hub-config``): JupyterHub authenticates, the role comes from
+``$DATASHARING_WORKSHOP_ROLE`` (:func:`.auth.hub_role`), and only a facilitator's server
+also gets the workshop's full notebooks (``pages/facilitator/``) and JupyterLab, when it
+is installed. A participant's server never holds a facilitator notebook.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
+import shutil
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +44,8 @@ CARDS_FILE = "cards.html"
 PAGES_FILE = "pages.json"
 #: Default most pages open at once, per group (a table of 4-6 people, a few tabs each).
 PAGES_PER_GROUP = 12
+#: On a hub: the folder (inside ``pages/``) with a facilitator's full notebooks.
+FACILITATOR_FOLDER = "facilitator"
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class RoomOptions:
     #: Kernels kept ready per page (None: one per group); per page file or exercise id.
     pool_size: int | None = None
     pool_sizes: tuple[tuple[str, int], ...] = ()
+    hub: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class PreparedRoom:
     address: str
     cards: Path
     pages: tuple[Path, ...]
+    hub_role: str | None = None
 
     def pool_line(self) -> str:
         s = self.settings
@@ -77,6 +89,12 @@ class PreparedRoom:
 
     def summary(self) -> str:
         s = self.settings
+        if self.hub_role:
+            return (
+                f"Workshop: {s.title} ({s.workshop_id}), answers saved to {s.store_path}\n"
+                f"Prepared {len(self.pages)} participant pages in "
+                f"{Path(s.folder) / PAGES_FOLDER} for a JupyterHub {self.hub_role}"
+            )
         lines = [
             f"Workshop: {s.title} ({s.workshop_id}), answers saved to {s.store_path}",
             f"Prepared {len(self.pages)} participant pages in {Path(s.folder) / PAGES_FOLDER}",
@@ -176,7 +194,10 @@ def prepare_room(options: RoomOptions) -> PreparedRoom:
     folder = options.output
     _check_folder(folder)
     limit = options.kernel_limit or PAGES_PER_GROUP * len(workshop.groups)
-    pool_size = len(workshop.groups) if options.pool_size is None else options.pool_size
+    pool_size = options.pool_size
+    if pool_size is None:
+        # On a hub each server is one person's, who opens one page at a time: no pool.
+        pool_size = 0 if options.hub else len(workshop.groups)
     pool_sizes = _page_pools(options.pool_sizes, pages)
     settings = from_workshop(
         workshop,
@@ -208,7 +229,19 @@ def prepare_room(options: RoomOptions) -> PreparedRoom:
     written = write_pages(pages, settings.pages_folder, Path(settings.folder) / ROOM_FILE)
     cards = folder / CARDS_FILE
     cards.write_text(cards_html(settings, address), encoding="utf-8")
-    return PreparedRoom(settings, address, cards.resolve(), tuple(written))
+    role = None
+    if options.hub:
+        from .auth import FACILITATOR, hub_role
+
+        role = hub_role()
+        full = settings.pages_folder / FACILITATOR_FOLDER
+        if full.exists():
+            shutil.rmtree(full)  # only ever the kit's own copies (inside the marked folder)
+        if role == FACILITATOR:
+            full.mkdir()
+            for notebook in sorted(Path(workshop.notebook_folder).glob("*.ipynb")):
+                shutil.copyfile(notebook, full / notebook.name)
+    return PreparedRoom(settings, address, cards.resolve(), tuple(written), role)
 
 
 def server_config(room: PreparedRoom):
@@ -252,6 +285,52 @@ def server_config(room: PreparedRoom):
     return c
 
 
+def hub_server_config(room: PreparedRoom):
+    """The config of one hub user's room server. JupyterHub's single-user extension sets
+    the address, base URL and identity provider from the spawner's environment."""
+    config = server_config(room)
+    for name in ("ip", "port", "port_retries", "identity_provider_class"):
+        config.ServerApp.pop(name, None)
+    del config["RoomIdentityProvider"]
+    config.ServerApp.authorizer_class = "datasharing_workshop.room.auth.RoomHubAuthorizer"
+    return config
+
+
+def hub_extensions(role: str | None) -> dict[str, bool]:
+    """Server extensions of a hub user's room: JupyterLab only for a facilitator."""
+    from .auth import FACILITATOR
+
+    extensions = {"voila": True, "jupyterhub": True}  # JupyterHubSingleUser
+    if role == FACILITATOR and importlib.util.find_spec("jupyterlab") is not None:
+        extensions["jupyterlab"] = True
+    return extensions
+
+
+def serve_hub(room: PreparedRoom) -> int:
+    """Run one hub user's room server (the hub's spawner starts and stops it)."""
+    from .extension import RoomApp
+
+    if not os.environ.get("JUPYTERHUB_SERVICE_URL"):
+        raise InputError(
+            "serve --hub runs only when JupyterHub starts it (no $JUPYTERHUB_SERVICE_URL); "
+            "print the hub's settings with `datasharing-workshop hub-config`, or use "
+            "`serve` without --hub on one computer"
+        )
+    if importlib.util.find_spec("jupyterhub") is None:
+        raise InputError(
+            "serve --hub needs the jupyterhub package in this environment: "
+            "pip install 'datasharing-workshop[hub]'"
+        )
+
+    # This process serves one hub user's room and nothing else, so the extension class
+    # itself says which extensions load (Jupyter Server reads it both when starting and
+    # when linking the extension, so a subclass would not do).
+    RoomApp.serverapp_config = {"jpserver_extensions": hub_extensions(room.hub_role)}
+    server = RoomApp.initialize_server(argv=[], config=hub_server_config(room))
+    server.start()
+    return 0
+
+
 def serve_room(room: PreparedRoom) -> int:
     """Run the room's server until Ctrl+C; return its exit status."""
     from .extension import RoomApp
@@ -270,4 +349,4 @@ def serve_room(room: PreparedRoom) -> int:
     return 0
 
 
-__all__ = ["PreparedRoom", "RoomOptions", "prepare_room", "serve_room"]
+__all__ = ["PreparedRoom", "RoomOptions", "prepare_room", "serve_hub", "serve_room"]

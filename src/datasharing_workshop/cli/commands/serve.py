@@ -3,6 +3,7 @@
 datasharing-workshop serve                          # this computer only: http://127.0.0.1:8866/
 datasharing-workshop serve --lan                    # the room's network, with join codes
 datasharing-workshop serve --config spring.yml --participant-code tables2025
+datasharing-workshop serve --hub --config /srv/workshop/workshop.yml   # started by JupyterHub
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--lan", action="store_true", help="serve on this computer's network address(es)"
     )
     where.add_argument("--ip", metavar="ADDRESS", help="serve on this address")
+    where.add_argument(
+        "--hub",
+        action="store_true",
+        help="run as one JupyterHub user's server (the hub starts it; see hub-config)",
+    )
     parser.add_argument("--participant-code", help="code participants join with (random)")
     parser.add_argument("--facilitator-code", help="code for the console (random)")
     parser.add_argument(
@@ -79,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.cull_after <= 24 * 60:
         raise InputError(f"--cull-after must be between 1 and 1440 minutes, got {args.cull_after}")
     pool_size, pool_sizes = pool_sizes_from(args.pool_size)
+    if args.hub and (args.participant_code or args.facilitator_code):
+        raise InputError("--hub takes no join codes: JupyterHub signs people in (see hub-config)")
     options = RoomOptions(
         config=Path(args.config),
         output=Path(args.output),
@@ -90,11 +98,16 @@ def run(args: argparse.Namespace) -> int:
         cull_after_minutes=args.cull_after,
         pool_size=pool_size,
         pool_sizes=pool_sizes,
+        hub=args.hub,
     )
     room = prepare_room(options)
-    print(room.summary())
+    print(room.summary(), flush=True)
     if args.prepare_only:
         return 0
+    if args.hub:
+        from ...room.serve import serve_hub
+
+        return serve_hub(room)
     return serve_room(room)
 
 
