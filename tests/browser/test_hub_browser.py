@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import unavailable
@@ -29,6 +30,8 @@ FACILITATOR = "fay"
 WORKSHOP = "hub-test"
 #: Spawning a user's server, starting a kernel and running a page on a busy 2-core machine.
 PAGE_MS = 300_000
+#: The facilitator's report-back notebook (answer keys and all): never a participant's.
+(REPORT_BACK,) = (Path(__file__).resolve().parents[2] / "notebooks").glob("*_report_back.ipynb")
 
 
 def answer_key_strings() -> list[str]:
@@ -132,7 +135,7 @@ def test_hub_room_two_participants_one_facilitator(
             listing = context.request.get(f"{base}/api/contents/facilitator")
             assert listing.status == 200, listing.status
             names = {item["name"] for item in listing.json()["content"]}
-            assert "08_report_back.ipynb" in names and "03_classify_data.ipynb" in names
+            assert REPORT_BACK.name in names and "03_classify_data.ipynb" in names
         finally:
             context.close()
     log = (home / "jupyterhub.log").read_text(errors="replace")
@@ -153,8 +156,8 @@ def _participant_is_refused(context, hub_url: str, name: str, secrets: list[str]
         "/api/sessions",
         "/room/console",
         "/room/report",
-        "/voila/render/08_report_back.ipynb",
-        "/voila/render/facilitator/08_report_back.ipynb",
+        f"/voila/render/{REPORT_BACK.name}",
+        f"/voila/render/facilitator/{REPORT_BACK.name}",
         "/voila/tree",
         f"/../{FACILITATOR}/room/",  # another user's server (the facilitator's)
     ]
@@ -169,4 +172,4 @@ def _participant_is_refused(context, hub_url: str, name: str, secrets: list[str]
     user_home = home / "homes" / name
     assert (user_home / ".datasharing-workshop-room" / "pages").is_dir()
     assert not list(user_home.glob("**/facilitator/*.ipynb"))
-    assert not list(user_home.glob("**/08_report_back.ipynb"))
+    assert not list(user_home.glob(f"**/{REPORT_BACK.name}"))
