@@ -93,6 +93,13 @@ def test_hub_room_two_participants_one_facilitator(
     hub_config, port = write_hub_config(home, snippet, facilitators=[FACILITATOR])
     secrets = answer_key_strings()
     with running_hub(home, hub_config, port, hub_env(pg_cluster.PASSWORD)) as hub:
+        # The facilitator first, so a participant's try at the facilitator's running server
+        # below meets a server that is there.
+        facilitator = browser.new_context()
+        fac_page = sign_in(facilitator, hub.url, FACILITATOR)
+        fac_page.get_by_role("link", name="Facilitator console").click()
+        # The console stays open, never reloaded: its grid polls the server by script.
+        fac_page.get_by_role("heading", name="Where each group stands").wait_for()
         for name, group in PARTICIPANTS.items():
             context = browser.new_context()
             try:
@@ -122,22 +129,22 @@ def test_hub_room_two_participants_one_facilitator(
         assert sorted(r.group for r in saved) == sorted(PARTICIPANTS.values())
         assert {r.exercise for r in saved} == {"classify_data"}
 
-        # The facilitator: the console link, the report-back with both groups, the notebooks.
-        context = browser.new_context()
+        # The facilitator's report-back shows both groups; the full notebooks are theirs.
         try:
-            page = sign_in(context, hub.url, FACILITATOR)
-            page.get_by_role("link", name="Facilitator console").wait_for()
+            fac_page.wait_for_function(
+                "document.getElementById('attempts').textContent.trim() === '2'"
+            )
             base = f"{hub.url}/user/{FACILITATOR}"
-            page.goto(f"{base}/room/report")
+            fac_page.goto(f"{base}/room/report")
             for group in PARTICIPANTS.values():
-                row = page.locator("tr").filter(has=page.get_by_role("rowheader", name=group))
-                row.filter(has_text="of 1 right").wait_for()
-            listing = context.request.get(f"{base}/api/contents/facilitator")
+                header = fac_page.get_by_role("rowheader", name=group)
+                fac_page.locator("tr").filter(has=header).filter(has_text="of 1 right").wait_for()
+            listing = facilitator.request.get(f"{base}/api/contents/facilitator")
             assert listing.status == 200, listing.status
             names = {item["name"] for item in listing.json()["content"]}
             assert REPORT_BACK.name in names and "03_classify_data.ipynb" in names
         finally:
-            context.close()
+            facilitator.close()
     log = (home / "jupyterhub.log").read_text(errors="replace")
     assert "Traceback" not in log, log[-4000:]
 

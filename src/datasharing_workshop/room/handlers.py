@@ -39,6 +39,9 @@ def render(handler: JupyterHandler, name: str, **values: Any) -> None:
             base=handler.base_url,
             role=role_of(handler.current_user),
             xsrf=handler.xsrf_form_html(),
+            # For the pages' fetch() calls: on a hub, JupyterHub accepts its login cookie on
+            # a script's request only with this token (its guard against forged requests).
+            xsrf_token=handler.xsrf_token.decode(),
             **values,
         )
     )
