@@ -43,6 +43,7 @@ from .common import (
     feedback_section,
     link,
     notebook_api,
+    reference_card,
     scenario_header_html,
     static_page,
 )
@@ -237,18 +238,6 @@ def _make(catalogue: Catalogue, scenario: AgreementScenario, **slot: Any) -> Exe
 exercise, exercises = notebook_api(EXERCISE, _make, title="Choosing the agreement")
 
 
-def guide(*, jurisdiction: str = "ct") -> Any:
-    """A reference card of the agreement types, shown above the exercises.
-
-    Returns
-    -------
-    IPython.display.HTML
-    """
-    from IPython.display import HTML
-
-    return HTML(guide_html(jurisdiction=jurisdiction))
-
-
 def guide_html(*, jurisdiction: str = "ct") -> str:
     catalogue = load_catalogue(jurisdiction or "ct")
     rows = "\n".join(
@@ -283,6 +272,11 @@ def guide_html(*, jurisdiction: str = "ct") -> str:
         '<th scope="col">What it is for</th><th scope="col">Playbook</th></tr></thead>'
         f"<tbody>\n{rows}\n</tbody></table>\n{together}\n<p>{counsel}{more}</p>\n</div>"
     )
+
+
+guide = reference_card(
+    guide_html, about="A reference card of the agreement types, shown above the exercises."
+)
 
 
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:

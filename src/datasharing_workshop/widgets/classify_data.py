@@ -36,6 +36,7 @@ from .common import (
     link,
     notebook_api,
     option_label,
+    reference_card,
     scenario_header_html,
     static_page,
 )
@@ -246,18 +247,6 @@ def _valid(value: Any, options: list[tuple[str, str]]) -> str:
 exercise, exercises = notebook_api(EXERCISE, build, title="Classifying data")
 
 
-def guide(*, jurisdiction: str = "ct") -> Any:
-    """A reference card of the categories and governing rules, shown above the exercises.
-
-    Returns
-    -------
-    IPython.display.HTML
-    """
-    from IPython.display import HTML
-
-    return HTML(guide_html(jurisdiction=jurisdiction))
-
-
 def guide_html(*, jurisdiction: str = "ct") -> str:
     catalogue = load_catalogue(jurisdiction or "ct")
     cats = "\n".join(
@@ -289,6 +278,12 @@ def guide_html(*, jurisdiction: str = "ct") -> str:
         '<th scope="col">In short</th></tr></thead>'
         f"<tbody>\n{rules}\n</tbody></table>\n{more}\n</div>"
     )
+
+
+guide = reference_card(
+    guide_html,
+    about="A reference card of the categories and governing rules, shown above the exercises.",
+)
 
 
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:

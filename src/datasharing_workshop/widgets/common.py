@@ -614,3 +614,21 @@ def notebook_api(
         function.__module__ = make.__module__
         function.__doc__ = doc.format(title=title)
     return one, every
+
+
+def reference_card(render: Callable[..., str], *, about: str) -> Callable[..., Any]:
+    """The ``guide`` function a breakout module offers its notebook.
+
+    Every breakout shows a reference card above its exercises; only the HTML (``render``,
+    which takes the notebook's ``jurisdiction`` and, for some, ``scenario_set``) and the
+    one-line description differ.
+    """
+
+    def guide(**options: Any) -> Any:
+        from IPython.display import HTML
+
+        return HTML(render(**options))
+
+    guide.__module__ = render.__module__
+    guide.__doc__ = f"{about}\n\nReturns\n-------\nIPython.display.HTML\n"
+    return guide

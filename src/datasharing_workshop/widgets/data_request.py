@@ -41,6 +41,7 @@ from .common import (
     feedback_section,
     link,
     notebook_api,
+    reference_card,
     scenario_header_html,
     static_page,
 )
@@ -250,18 +251,6 @@ def build(
 exercise, exercises = notebook_api(EXERCISE, build, title="Preparing a data request")
 
 
-def guide(*, jurisdiction: str = "ct") -> Any:
-    """The request form's questions and what a good answer gives, shown above the exercises.
-
-    Returns
-    -------
-    IPython.display.HTML
-    """
-    from IPython.display import HTML
-
-    return HTML(guide_html(jurisdiction=jurisdiction))
-
-
 def guide_html(*, jurisdiction: str = "ct") -> str:
     catalogue = load_catalogue(jurisdiction or "ct")
     rows = "\n".join(
@@ -286,6 +275,12 @@ def guide_html(*, jurisdiction: str = "ct") -> str:
         '<th scope="col">Too vague</th></tr></thead>'
         f"<tbody>\n{rows}\n</tbody></table>\n{more}\n</div>"
     )
+
+
+guide = reference_card(
+    guide_html,
+    about="The request form's questions and what a good answer gives, shown above the exercises.",
+)
 
 
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:

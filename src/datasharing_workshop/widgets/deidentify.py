@@ -57,6 +57,7 @@ from .common import (
     feedback_section,
     link,
     notebook_api,
+    reference_card,
     scenario_header_html,
     static_page,
 )
@@ -549,18 +550,6 @@ GUIDE_STEPS = (
 )
 
 
-def guide(*, jurisdiction: str = "ct") -> Any:
-    """How de-identifying works, in four steps, shown above the exercises.
-
-    Returns
-    -------
-    IPython.display.HTML
-    """
-    from IPython.display import HTML
-
-    return HTML(guide_html(jurisdiction=jurisdiction))
-
-
 def guide_html(*, jurisdiction: str = "ct") -> str:
     catalogue = load_catalogue(jurisdiction or "ct")
     rule = catalogue.jurisdiction.settings.min_cell_size
@@ -581,6 +570,11 @@ def guide_html(*, jurisdiction: str = "ct") -> str:
         f"<ol>{steps}</ol>\n<p>{note} {escape(catalogue.message('deid_zeros'))}</p>\n"
         f"{more}\n</div>"
     )
+
+
+guide = reference_card(
+    guide_html, about="How de-identifying works, in four steps, shown above the exercises."
+)
 
 
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:

@@ -30,6 +30,7 @@ from .common import (
     exercise_box,
     feedback_section,
     notebook_api,
+    reference_card,
     scenario_header_html,
     static_page,
 )
@@ -172,18 +173,6 @@ def build(
 exercise, exercises = notebook_api(EXERCISE, build, title="Linking datasets")
 
 
-def guide(*, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET) -> Any:
-    """The choices and the two errors in one card, shown above the exercises.
-
-    Returns
-    -------
-    IPython.display.HTML
-    """
-    from IPython.display import HTML
-
-    return HTML(guide_html(jurisdiction=jurisdiction, scenario_set=scenario_set))
-
-
 def guide_html(*, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET) -> str:
     catalogue = load_catalogue(jurisdiction or "ct")
     first = load_scenarios(EXERCISE, jurisdiction or "ct", scenario_set or DEFAULT_SET)[0]
@@ -203,6 +192,11 @@ def guide_html(*, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET) -> 
         f"<li><strong>The two errors:</strong> {words(ERRORS)}.</li></ul>\n"
         f"<p>Playbook: {html_link(section.title, section.url)}</p>\n</div>"
     )
+
+
+guide = reference_card(
+    guide_html, about="The choices and the two errors in one card, shown above the exercises."
+)
 
 
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:

@@ -48,6 +48,7 @@ from .common import (
     feedback_section,
     link,
     notebook_api,
+    reference_card,
     scenario_header_html,
     static_page,
 )
@@ -308,18 +309,6 @@ exercise, exercises = notebook_api(
 )
 
 
-def guide(*, jurisdiction: str = "ct") -> Any:
-    """A reference card of the channels and their limits, shown above the exercises.
-
-    Returns
-    -------
-    IPython.display.HTML
-    """
-    from IPython.display import HTML
-
-    return HTML(guide_html(jurisdiction=jurisdiction))
-
-
 def guide_html(*, jurisdiction: str = "ct") -> str:
     catalogue = load_catalogue(jurisdiction or "ct")
     rows = []
@@ -372,6 +361,12 @@ def guide_html(*, jurisdiction: str = "ct") -> str:
         '<th scope="col">Good to know</th></tr></thead>'
         f"<tbody>\n{chr(10).join(rows)}\n</tbody></table>\n{more}\n</div>"
     )
+
+
+guide = reference_card(
+    guide_html,
+    about="A reference card of the channels and their limits, shown above the exercises.",
+)
 
 
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:
