@@ -1,48 +1,55 @@
-"""The report-back's charts, drawn with matplotlib and readable in black and white.
+"""The report-back's charts, drawn straight into greyscale pixels, readable in black and white.
 
-Every chart is drawn with the object-oriented API (``Figure`` + the Agg canvas, never
-``pyplot``), so nothing leaks into a global figure list and the notebook's inline backend
-does not show a second copy. The picture is converted to greyscale before it is saved:
-meaning is carried by hatching, outlines, position and printed numbers, never by colour,
-so the charts survive a black-and-white printer and colour-blind readers by construction.
+Meaning is carried by hatching, outlines, position and printed numbers, never by colour,
+so the charts survive a black-and-white printer and colour-blind readers by construction:
+the picture is an 8-bit greyscale image from the first pixel.
 
 Each chart is a :class:`Chart`: a PNG with alt text and a caption, shown in Jupyter as a
 ``<figure>`` with an ``<img alt=...>`` (``text/html``) next to the plain ``image/png``.
 
-Speed matters (the report-back is re-run during the discussion, and the benchmark asks for
-the whole report in under 200 ms for 40 groups), so each figure is drawn once: the canvas
-is rendered a single time and its pixels encoded with Pillow, instead of ``savefig``,
-which would draw again.
+Speed matters: the report-back is re-run during the discussion, and the whole report, from
+reading the store to the last chart, should take under 200 ms for 40 groups x 60 answers.
+matplotlib spent 40-60 ms of CPU on each of these three small charts (most of it laying out
+and rasterizing about 80 pieces of text through its artist tree), so the charts are drawn
+with Pillow's ``ImageDraw`` and FreeType text, in DejaVu Sans (matplotlib's own font, read
+from its package folder without importing it): a few milliseconds each.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..plenary.display import HtmlBlock, escape
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from PIL import Image, ImageFont
 
     from .data import ChannelCount, Miss
 
 __all__ = ["Chart", "channels_chart", "clear_cache", "confusion_chart", "most_missed_chart"]
 
 DPI = 96
+#: Text size in points (at ``DPI``).
 FONT_SIZE = 9
-#: Fills for the three kinds of channel choice: (face grey, hatch). White, light dotted,
-#: dark crossed: three levels a photocopier keeps apart.
-BEST_STYLE = ("1.0", "")
-ALLOWED_STYLE = ("0.78", "..")
-REFUSED_STYLE = ("0.35", "xx")
-#: Unhinted glyphs draw about a third faster and look the same at this size; text is most of
-#: a chart's drawing time.
-_RC = {"text.hinting": "none"}
+#: Fills for the three kinds of channel choice: (face grey 0-255, hatch). White, light
+#: dotted, dark crossed: three levels a photocopier keeps apart.
+BEST_STYLE = (255, "")
+ALLOWED_STYLE = (199, "..")
+REFUSED_STYLE = (89, "xx")
+#: The most-missed bars: light grey, diagonal lines.
+MISSED_STYLE = (209, "///")
+#: Grid lines of the confusion chart.
+GRID_GREY = 115
+#: Outline of the right answers (the diagonal) in the confusion chart, in pixels.
+DIAGONAL_WIDTH = 3
 
 
 @dataclass(frozen=True)
@@ -93,26 +100,148 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=DPI)
+# --------------------------------------------------------------------------- drawing
 
 
-def _render(fig: Figure) -> tuple[bytes, int, int]:
-    """Draw once, convert to 8-bit greyscale, encode as PNG."""
-    from matplotlib import rc_context
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
+def _px(points: float) -> int:
+    return round(points * DPI / 72)
 
-    canvas = FigureCanvasAgg(fig)
-    with rc_context(_RC):
-        canvas.draw()
-    width, height = canvas.get_width_height()
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    out = io.BytesIO()
-    image.convert("L").save(out, format="PNG", compress_level=1)
-    return out.getvalue(), width, height
+
+def _font_folders() -> list[Path]:
+    """Where DejaVu Sans is: matplotlib's own copy (a dependency of the kit), then Debian's."""
+    folders = []
+    spec = find_spec("matplotlib")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folders.append(Path(location) / "mpl-data" / "fonts" / "ttf")
+    folders.append(Path("/usr/share/fonts/truetype/dejavu"))
+    return folders
+
+
+@lru_cache(maxsize=8)
+def _font(points: float, bold: bool = False) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    for folder in _font_folders():
+        if (folder / name).is_file():
+            return ImageFont.truetype(str(folder / name), _px(points))
+    return ImageFont.load_default(_px(points))  # Pillow's own scalable font
+
+
+class _Canvas:
+    """An 8-bit greyscale picture, white, with the few drawing steps the charts need."""
+
+    def __init__(self, width_in: float, height_in: float):
+        from PIL import Image, ImageDraw
+
+        self.width = round(width_in * DPI)
+        self.height = round(height_in * DPI)
+        self.image = Image.new("L", (self.width, self.height), 255)
+        self.draw = ImageDraw.Draw(self.image)
+
+    def text(
+        self,
+        xy: tuple[float, float],
+        text: str,
+        *,
+        points: float = FONT_SIZE,
+        bold: bool = False,
+        anchor: str = "la",
+        fill: int = 0,
+    ) -> None:
+        self.draw.text(xy, text, fill=fill, font=_font(points, bold), anchor=anchor)
+
+    def fit(self, text: str, room: float, points: float = FONT_SIZE) -> str:
+        """``text``, cut with an ellipsis so that it is at most ``room`` pixels wide."""
+        font = _font(points)
+        if self.draw.textlength(text, font=font) <= room:
+            return text
+        while len(text) > 1 and self.draw.textlength(text + "…", font=font) > room:
+            text = text[: max(1, int(len(text) * 0.9))] if len(text) > 12 else text[:-1]
+        return text.rstrip() + "…"
+
+    def rotated_text(
+        self,
+        xy: tuple[float, float],
+        text: str,
+        angle: float,
+        pivot: tuple[float, float],
+        *,
+        points: float = FONT_SIZE,
+    ) -> None:
+        """Text turned ``angle`` degrees counter-clockwise about the point ``pivot`` of its
+        box (fractions of width and height from the top left), which lands on ``xy``."""
+        from PIL import Image, ImageDraw
+
+        font = _font(points)
+        _, _, right, bottom = font.getbbox(text)
+        w, h = right + 2, bottom + 2
+        mask = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(mask).text((1, 1), text, fill=255, font=font)
+        turned = mask.rotate(angle, resample=Image.BICUBIC, expand=True)
+        # Where the pivot went: rotate it about the box's centre (y grows downwards).
+        x, y = pivot[0] * w - w / 2, pivot[1] * h - h / 2
+        a = math.radians(angle)
+        nx = x * math.cos(a) + y * math.sin(a) + turned.width / 2
+        ny = -x * math.sin(a) + y * math.cos(a) + turned.height / 2
+        self.image.paste(0, (round(xy[0] - nx), round(xy[1] - ny)), turned)
+
+    def box(
+        self,
+        x0: float,
+        y0: float,
+        x1: float,
+        y1: float,
+        face: int,
+        hatch: str = "",
+        *,
+        outline: int | None = 0,
+        width: int = 1,
+    ) -> None:
+        """A filled, hatched, outlined rectangle (corners in pixels)."""
+        x0, y0, x1, y1 = round(x0), round(y0), round(x1), round(y1)
+        if x1 - x0 < 1 or y1 - y0 < 1:
+            return
+        if hatch:
+            self.image.paste(_hatched(x1 - x0, y1 - y0, face, hatch), (x0, y0))
+        elif face != 255:
+            self.draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=face)
+        if outline is not None:
+            self.draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=outline, width=width)
+
+    def line(self, points: list[tuple[float, float]], fill: int = 0, width: int = 1) -> None:
+        self.draw.line([(round(x), round(y)) for x, y in points], fill=fill, width=width)
+
+    def png(self) -> tuple[bytes, int, int]:
+        out = io.BytesIO()
+        self.image.save(out, format="PNG", compress_level=1)
+        return out.getvalue(), self.width, self.height
+
+
+def _hatched(width: int, height: int, face: int, hatch: str) -> Image.Image:
+    """A ``width`` x ``height`` patch of grey ``face`` with black hatching:
+    ``/`` diagonal lines (more of them, closer), ``x`` crossed lines, ``.`` dots."""
+    from PIL import Image, ImageDraw
+
+    patch = Image.new("L", (width, height), face)
+    draw = ImageDraw.Draw(patch)
+    if "/" in hatch or "x" in hatch:
+        step = max(3, 12 // hatch.count(hatch[0]))
+        for k in range(-height, width + step, step):
+            draw.line((k, height, k + height, 0), fill=0)
+            if "x" in hatch:
+                draw.line((k, 0, k + height, height), fill=0)
+    if "." in hatch:
+        step = max(3, 8 // hatch.count("."))
+        draw.point(
+            [
+                (x, y)
+                for y in range(1, height, step)
+                for x in range(1 + (y // step) % 2 * 2, width, step)
+            ],
+            fill=0,
+        )
+    return patch
 
 
 def _shorten(text: str, limit: int = 40) -> str:
@@ -128,42 +257,25 @@ def _item_label(item: Any, limit: int = 40) -> str:
     return f"{_shorten(item.scenario_title, room)} › {field}"
 
 
-def _bars(
-    ax: Axes, ys: list[float], widths: list[float], lefts: list[float], face: str, hatch: str
-) -> None:
-    """Horizontal bars as one collection: drawn in one go, unlike ``barh``'s patch per bar."""
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Rectangle
-
-    boxes = [
-        Rectangle((x, y - 0.31), w, 0.62) for y, w, x in zip(ys, widths, lefts, strict=True) if w
-    ]
-    if boxes:
-        ax.add_collection(
-            PatchCollection(boxes, facecolor=face, edgecolor="black", hatch=hatch, linewidth=0.8)
-        )
-
-
-def _label_rows(ax: Axes, ys: list[float], labels: list[str]) -> None:
-    """Row labels left of the axes, as plain text.
-
-    Tick labels would do the same, but every tick is a small bundle of artists that reads
-    dozens of settings when created; plain text draws the same labels in less time.
-    """
-    ax.set_yticks([])
-    transform = ax.get_yaxis_transform()  # x in axes fractions, y in data
-    for y, label in zip(ys, labels, strict=True):
-        ax.text(-0.015, y, label, transform=transform, ha="right", va="center", fontsize=FONT_SIZE)
-
-
-def _plain_axes(ax: Axes) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=FONT_SIZE, length=3)
-
-
 def _empty(message: str) -> HtmlBlock:
     return HtmlBlock(f'<p class="dsw-empty-chart"><em>{escape(message)}</em></p>', message)
+
+
+def _axes_lines(c: _Canvas, left: float, top: float, right: float, bottom: float) -> None:
+    """The left and bottom edges of a plot (no top or right frame)."""
+    c.line([(left, top), (left, bottom), (right, bottom)], width=1)
+
+
+def _row_labels(c: _Canvas, left: float, ys: list[float], labels: list[str], room: float) -> None:
+    for y, label in zip(ys, labels, strict=True):
+        c.text((left - 6, y), c.fit(label, room), anchor="rm")
+
+
+def _title(c: _Canvas, x: float, y: float, text: str) -> None:
+    c.text((x, y), text, points=FONT_SIZE + 2, bold=True, anchor="ld")
+
+
+# --------------------------------------------------------------------------- the charts
 
 
 def most_missed_chart(misses: list[Miss], limit: int = 10) -> Chart | HtmlBlock:
@@ -185,27 +297,33 @@ def _draw_most_missed(misses: list[Miss]) -> Chart | HtmlBlock:
     if not misses:
         return _empty("No item was missed: every group got every answer right.")
     n = len(misses)
-    fig = _figure(7.5, 0.9 + 0.32 * n)
-    top = 1 - 0.35 / (0.9 + 0.32 * n)
-    bottom = 0.5 / (0.9 + 0.32 * n)
-    ax = fig.add_axes((0.5, bottom, 0.46, top - bottom))
-    ys = list(range(n))[::-1]
-    counts = [len(m.missed_by) for m in misses]
-    _bars(ax, ys, counts, [0] * n, "0.82", "///")
-    ax.set_ylim(-0.6, n - 0.4)
-    # The counts go in the labels and the x axis has no ticks: every separate piece of text
-    # costs more drawing time than all the bars together.
-    _label_rows(
-        ax, ys, [f"{_item_label(m.item)} ({len(m.missed_by)} of {m.answered})" for m in misses]
+    c = _Canvas(7.5, 0.9 + 0.32 * n)
+    left, right = 0.5 * c.width, 0.96 * c.width
+    top, bottom = 0.35 * DPI, c.height - 0.5 * DPI
+    pitch = (bottom - top) / n
+    ys = [top + (i + 0.5) * pitch for i in range(n)]
+    scale = (right - left) / max(m.answered for m in misses)
+    face, hatch = MISSED_STYLE
+    for y, m in zip(ys, misses, strict=True):
+        c.box(
+            left, y - 0.31 * pitch, left + len(m.missed_by) * scale, y + 0.31 * pitch, face, hatch
+        )
+    _axes_lines(c, left, top, right, bottom)
+    # The counts go in the labels and the x axis has no ticks: the numbers are read there.
+    _row_labels(
+        c,
+        left,
+        ys,
+        [f"{_item_label(m.item)} ({len(m.missed_by)} of {m.answered})" for m in misses],
+        left - 12,
     )
-    ax.set_xlim(0, max(m.answered for m in misses))
-    ax.set_xticks([])
-    ax.set_xlabel(
-        "Groups that did not get it fully right (of those that answered)", fontsize=FONT_SIZE
+    c.text(
+        ((left + right) / 2, bottom + 6),
+        "Groups that did not get it fully right (of those that answered)",
+        anchor="ma",
     )
-    ax.set_title("Most-missed items", loc="left", fontsize=FONT_SIZE + 2, fontweight="bold")
-    _plain_axes(ax)
-    png, width, height = _render(fig)
+    _title(c, left, top - 6, "Most-missed items")
+    png, width, height = c.png()
     alt = f"Bar chart of the {n} items most often missed. " + "; ".join(
         f"{m.item.label}: missed by {len(m.missed_by)} of {m.answered} groups" for m in misses
     )
@@ -228,93 +346,72 @@ def confusion_chart(labels: list[str], counts: dict[tuple[str, str], int]) -> Ch
 
 
 def _draw_confusion(labels: list[str], counts: dict[tuple[str, str], int]) -> Chart | HtmlBlock:
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Rectangle
-
     if not counts:
         return _empty("No classification answers yet.")
     k = len(labels)
     size = 1.6 + 0.55 * k
-    fig = _figure(size + 1.2, size + 0.3)
-    ax = fig.add_axes((0.24, 0.22, 0.7, 0.7))
+    c = _Canvas(size + 1.2, size + 0.3)
+    left, right = 0.24 * c.width, 0.94 * c.width
+    top, bottom = 0.08 * c.height, 0.78 * c.height
+    cw, ch = (right - left) / k, (bottom - top) / k
     worst = max([v for (row, col), v in counts.items() if row != col] or [1])
-    # One image for all the shading and one collection for the diagonal: a patch per
-    # cell would cost matplotlib far more time than the whole rest of the chart.
-    shade = [
-        [
-            1.0 if i == j or not counts.get((row, col)) else 1.0 - 0.75 * counts[(row, col)] / worst
-            for j, col in enumerate(labels)
-        ]
-        for i, row in enumerate(labels)
-    ]
-    ax.imshow(
-        shade,
-        cmap="gray",
-        vmin=0,
-        vmax=1,
-        extent=(0, k, 0, k),
-        interpolation="nearest",
-        aspect="auto",
-    )
-    ax.hlines(range(k + 1), 0, k, colors="0.45", linewidth=0.5)
-    ax.vlines(range(k + 1), 0, k, colors="0.45", linewidth=0.5)
+    # Right answers stay white; a mix-up is darker the more often it happened.
+    for i, row in enumerate(labels):
+        for j, col in enumerate(labels):
+            value = counts.get((row, col), 0)
+            if i != j and value:
+                grey = round(255 * (1.0 - 0.75 * value / worst))
+                c.box(
+                    left + j * cw,
+                    top + i * ch,
+                    left + (j + 1) * cw,
+                    top + (i + 1) * ch,
+                    grey,
+                    outline=None,
+                )
+    for n in range(k + 1):
+        c.line([(left, top + n * ch), (right, top + n * ch)], fill=GRID_GREY)
+        c.line([(left + n * cw, top), (left + n * cw, bottom)], fill=GRID_GREY)
     # The diagonal (right answers) gets a thick black outline: visible in any print.
-    ax.add_collection(
-        PatchCollection(
-            [Rectangle((j + 0.04, k - 1 - j + 0.04), 0.92, 0.92) for j in range(k)],
-            facecolor="none",
-            edgecolor="black",
-            linewidth=2.2,
+    for j in range(k):
+        c.box(
+            left + (j + 0.04) * cw,
+            top + (j + 0.04) * ch,
+            left + (j + 0.96) * cw,
+            top + (j + 0.96) * ch,
+            255,
+            outline=0,
+            width=DIAGONAL_WIDTH,
         )
-    )
     for i, row in enumerate(labels):
         for j, col in enumerate(labels):
             value = counts.get((row, col), 0)
             if not value:
                 continue
-            dark = i != j and shade[i][j] < 0.55
-            ax.text(
-                j + 0.5,
-                k - 0.5 - i,
+            dark = i != j and 1.0 - 0.75 * value / worst < 0.55
+            c.text(
+                (left + (j + 0.5) * cw, top + (i + 0.5) * ch),
                 str(value),
-                ha="center",
-                va="center",
-                fontsize=FONT_SIZE + (1 if i == j else 0),
-                color="white" if dark else "black",
-                fontweight="bold",
+                points=FONT_SIZE + (1 if i == j else 0),
+                bold=True,
+                anchor="mm",
+                fill=255 if dark else 0,
             )
-    ax.set_xlim(0, k)
-    ax.set_ylim(0, k)
-    _label_rows(ax, [k - 0.5 - i for i in range(k)], labels)
-    ax.set_xticks([])
-    below = ax.get_xaxis_transform()  # x in data, y in axes fractions
+    _row_labels(c, left, [top + (i + 0.5) * ch for i in range(k)], labels, left - 40)
     for j, label in enumerate(labels):
-        ax.text(
-            j + 0.6,
-            -0.02,
-            label,
-            transform=below,
-            rotation=35,
-            ha="right",
-            va="top",
-            rotation_mode="anchor",
-            fontsize=FONT_SIZE,
-        )
-    ax.set_xlabel("Category the groups chose", fontsize=FONT_SIZE, labelpad=62)
-    ax.set_ylabel("Category in the key", fontsize=FONT_SIZE, labelpad=92)
-    ax.set_title(
-        "Which categories were confused", loc="left", fontsize=FONT_SIZE + 2, fontweight="bold"
-    )
-    ax.tick_params(labelsize=FONT_SIZE, length=0)
-    png, width, height = _render(fig)
+        c.rotated_text((left + (j + 0.6) * cw, bottom + 4), _shorten(label, 24), 35, (1.0, 0.0))
+    c.text(((left + right) / 2, c.height - 4), "Category the groups chose", anchor="md")
+    c.rotated_text((14, (top + bottom) / 2), "Category in the key", 90, (0.5, 0.0))
+    _title(c, left, top - 6, "Which categories were confused")
+    png, width, height = c.png()
     mixups = sorted(((v, row, col) for (row, col), v in counts.items() if row != col), reverse=True)
-    right = sum(v for (row, col), v in counts.items() if row == col)
+    right_answers = sum(v for (row, col), v in counts.items() if row == col)
     total = sum(counts.values())
     if mixups:
         worst_text = "; ".join(f"{row} chosen as {col} {v} times" for v, row, col in mixups[:5])
         alt = (
-            f"Grid of the key's category against the category chosen. {right} of {total} "
-            f"answers were right. Most common mix-ups: {worst_text}."
+            f"Grid of the key's category against the category chosen. {right_answers} of "
+            f"{total} answers were right. Most common mix-ups: {worst_text}."
         )
     else:
         alt = f"Grid of the key's category against the category chosen: all {total} right."
@@ -336,55 +433,50 @@ def channels_chart(choices: list[ChannelCount]) -> Chart | HtmlBlock:
 
 
 def _draw_channels(choices: list[ChannelCount]) -> Chart | HtmlBlock:
-    from matplotlib.patches import Rectangle
-
     if not choices:
         return _empty("No transfer channel answers yet.")
     n = len(choices)
-    height = 1.3 + 0.34 * n
-    fig = _figure(7.5, height)
-    bottom, top = 0.75 / height, 1 - 0.4 / height
-    ax = fig.add_axes((0.3, bottom, 0.65, top - bottom))
-    ys = list(range(n))[::-1]
-    left = [0] * n
+    height_in = 1.3 + 0.34 * n
+    c = _Canvas(7.5, height_in)
+    left, right = 0.3 * c.width, 0.95 * c.width
+    top, bottom = 0.4 * DPI, c.height - 0.75 * DPI
+    pitch = (bottom - top) / n
+    ys = [top + (i + 0.5) * pitch for i in range(n)]
+    scale = (right - left) / (max(ch.total for ch in choices) * 1.02)
     parts = (
         ("best", BEST_STYLE, "the rules' first choice"),
         ("allowed", ALLOWED_STYLE, "allowed, not the first choice"),
         ("refused", REFUSED_STYLE, "not allowed for that file"),
     )
-    for attr, (face, hatch), _label in parts:
-        values = [getattr(c, attr) for c in choices]
-        _bars(ax, ys, values, left, face, hatch)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.set_ylim(-0.6, n - 0.4)
-    _label_rows(ax, ys, [f"{_shorten(c.label, 30)} ({c.total})" for c in choices])
-    ax.set_xlim(0, max(c.total for c in choices) * 1.02)
-    ax.set_xticks([])
-    ax.set_title("Channels chosen", loc="left", fontsize=FONT_SIZE + 2, fontweight="bold")
-    # A hand-made key under the chart: three swatches and three words. (fig.legend lays out
-    # the same thing with a good deal more machinery.)
-    x = 0.08
+    for y, choice in zip(ys, choices, strict=True):
+        x = left
+        for attr, (face, hatch), _label in parts:
+            value = getattr(choice, attr)
+            if value:
+                c.box(x, y - 0.31 * pitch, x + value * scale, y + 0.31 * pitch, face, hatch)
+                x += value * scale
+    _axes_lines(c, left, top, right, bottom)
+    _row_labels(
+        c, left, ys, [f"{_shorten(ch.label, 30)} ({ch.total})" for ch in choices], left - 12
+    )
+    _title(c, left, top - 6, "Channels chosen")
+    # A key under the chart: three swatches and three words.
+    swatch_top, swatch_bottom = c.height - 0.28 * DPI, c.height - 0.12 * DPI
+    x = 0.08 * c.width
     for _attr, (face, hatch), label in parts:
-        fig.add_artist(
-            Rectangle(
-                (x, 0.12 / height),
-                0.03,
-                0.16 / height,
-                transform=fig.transFigure,
-                facecolor=face,
-                hatch=hatch,
-                edgecolor="black",
-                linewidth=0.8,
-            )
+        c.box(x, swatch_top, x + 0.03 * c.width, swatch_bottom, face, hatch)
+        c.text(
+            (x + 0.04 * c.width, (swatch_top + swatch_bottom) / 2),
+            label,
+            points=FONT_SIZE - 1,
+            anchor="lm",
         )
-        fig.text(x + 0.04, 0.2 / height, label, va="center", fontsize=FONT_SIZE - 1)
-        x += 0.31
-    _plain_axes(ax)
-    png, width, height_px = _render(fig)
+        x += 0.31 * c.width
+    png, width, height_px = c.png()
     described = "; ".join(
-        f"{c.label} {c.total} times ({c.best} first choice, {c.allowed} allowed, "
-        f"{c.refused} not allowed)"
-        for c in choices
+        f"{ch.label} {ch.total} times ({ch.best} first choice, {ch.allowed} allowed, "
+        f"{ch.refused} not allowed)"
+        for ch in choices
     )
     alt = f"Bar chart of the transfer channels the groups chose: {described}."
     caption = (

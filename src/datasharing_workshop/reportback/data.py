@@ -138,6 +138,10 @@ class ReportData:
     first_records: list[AnswerRecord] = field(default_factory=list)
     #: (group, exercise, scenario) -> how many times the group pressed Check.
     attempts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    #: Per exercise: (latest records, first records), in the same order.
+    by_exercise: dict[str, tuple[list, list]] = field(default_factory=dict)
+    #: Record id -> its answers, one per item.
+    judged: dict[int, tuple[ItemAnswer, ...]] = field(default_factory=dict)
 
     def exercise(self, exercise_id: str) -> ExerciseInfo | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
@@ -175,7 +179,7 @@ def load_report_data(
         own = store is None
         store = store or AnswerStore(path, create=False)
         try:
-            records = store.answers(workshop_id)
+            records = _read_answers(store, workshop_id)
             observations = store.observations(workshop_id)
             others = [] if records else [w for w in store.workshops() if w != workshop_id]
         finally:
@@ -191,6 +195,32 @@ def load_report_data(
     )
     data.other_workshops = others
     return data
+
+
+# Each store's attempts as last read, per (store, workshop): (the last one's id and uid,
+# every record). Saved attempts are never changed or removed, so a re-run reads only the
+# rows saved since; the last known row is read again to make sure it is the same store.
+_READ: dict[tuple[str, str], tuple[int, str, list[AnswerRecord]]] = {}
+
+
+def _read_answers(store: AnswerStore, workshop_id: str) -> list[AnswerRecord]:
+    key = (str(store.path), workshop_id)
+    cached = _READ.pop(key, None)
+    records: list[AnswerRecord] | None = None
+    if cached is not None:
+        last_id, last_uid, known = cached
+        since = store.answers(workshop_id, from_id=last_id)
+        if since and since[0].id == last_id and since[0].uid == last_uid and last_uid:
+            records = known + since[1:]
+            if store.count_answers(workshop_id) != len(records):
+                records = None  # rows were removed or rewritten: read them all again
+    if records is None:
+        records = store.answers(workshop_id)
+    if records:
+        if len(_READ) >= 8:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = (records[-1].id, records[-1].uid, records)
+    return list(records)
 
 
 def build_report_data(
@@ -236,9 +266,9 @@ def build_report_data(
         by_exercise[key[1]].append(key)  # type: ignore[arg-type]
     for exercise_id in _exercise_order(by_exercise, exercise_order):
         keys = by_exercise[exercise_id]
-        info, answers, firsts = _compare(
-            data, exercise_id, [latest[k] for k in keys], [first[k] for k in keys]
-        )
+        latest_records, first_records = [latest[k] for k in keys], [first[k] for k in keys]
+        info, answers, firsts = _compare(data, exercise_id, latest_records, first_records)
+        data.by_exercise[exercise_id] = (latest_records, first_records)
         data.exercises.append(info)
         data.answers += answers
         data.first_answers += firsts
@@ -269,6 +299,42 @@ def _agenda_exercises() -> list[str]:
 _SCENARIO_CACHE: dict[tuple[str, str, str], tuple[int, list[Any]]] = {}
 # Grades of attempts saved without marks, per (store row, scenario file stamp).
 _GRADE_CACHE: dict[tuple[Any, ...], tuple[ItemMark, ...]] = {}
+# Each attempt judged item by item, once: a saved attempt never changes, so its items only
+# depend on its uid, its scenario file (stamp) and the catalogue. A re-run of the report-back
+# judges only the attempts saved since the last run. Items are interned, so the same item is
+# the same object in every run (the summaries group answers by item identity).
+_JUDGED: dict[tuple[Any, ...], tuple[ItemAnswer, ...]] = {}
+_ITEMS: dict[tuple[Any, ...], Item] = {}
+# (key category, chosen category) pairs of one classify-data attempt, by the same key.
+_PAIRS: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+_CACHE_LIMIT = 50_000
+#: The catalogue the caches above were filled with; another one empties them.
+_CACHED_FOR: list[Catalogue | None] = [None]
+
+
+def clear_caches() -> None:
+    """Forget every attempt read or judged in this process (benchmarks time a fresh start)."""
+    for cache in (_READ, _JUDGED, _ITEMS, _PAIRS, _GRADE_CACHE, _SCENARIO_CACHE):
+        cache.clear()
+    _CACHED_FOR[0] = None
+
+
+def _caches_for(catalogue: Catalogue) -> None:
+    if _CACHED_FOR[0] is not catalogue:
+        _JUDGED.clear()
+        _ITEMS.clear()
+        _PAIRS.clear()
+        _CACHED_FOR[0] = catalogue
+    if len(_JUDGED) > _CACHE_LIMIT or len(_PAIRS) > _CACHE_LIMIT:
+        _JUDGED.clear()
+        _PAIRS.clear()
+
+
+def _item(*fields: Any) -> Item:
+    found = _ITEMS.get(fields)
+    if found is None:
+        found = _ITEMS[fields] = Item(*fields)
+    return found
 
 
 def _scenarios(cat: Catalogue, exercise_id: str, scenario_set: str) -> list[Any]:
@@ -295,45 +361,40 @@ def _compare(
     latest: list[AnswerRecord],
     first: list[AnswerRecord],
 ) -> tuple[ExerciseInfo, list[ItemAnswer], list[ItemAnswer]]:
+    _caches_for(data.catalogue)
     breakout = BREAKOUTS.get(exercise_id)
     title = breakout.title if breakout is not None else _words(exercise_id)
     scenarios: dict[str, Any] = {}
+    stamp = -1
     if breakout is not None:
         try:
             scenarios = {
                 sc.id: sc for sc in _scenarios(data.catalogue, exercise_id, data.scenario_set)
             }
+            stamp = _SCENARIO_CACHE[(str(data.catalogue.folder), exercise_id, data.scenario_set)][0]
         except ContentError as exc:
             data.notes.append(
                 f"The key for '{title}' could not be read, so its answers are shown without "
                 f"it: {exc.problems[0]}"
             )
-    items: dict[tuple[str, str], Item] = {}
     order = {sc_id: n for n, sc_id in enumerate(scenarios)}
+    scope = (exercise_id, data.scenario_set, stamp, bool(scenarios))
 
-    def judge(record: AnswerRecord) -> list[ItemAnswer]:
-        sc = scenarios.get(record.scenario)
-        marks = _marks(data, breakout, sc, record) if sc is not None else None
-        if marks is None:  # an exercise or scenario the files do not have (any more)
-            key = (record.scenario, "")
-            item = items.setdefault(
-                key, Item(exercise_id, record.scenario, record.scenario, "", "", None, None)
-            )
-            text = answer_summary(record.answer)
-            return [ItemAnswer(item, record.group, text, "right" if record.correct else "wrong")]
-        out = []
-        for m in marks:
-            item = items.setdefault(
-                (record.scenario, m.item),
-                Item(exercise_id, sc.id, sc.title, m.item, m.label, m.key, m.source or sc.source),
-            )
-            out.append(
-                ItemAnswer(item, record.group, m.chosen or "(nothing chosen)", m.mark, m.reason)
-            )
-        return out
+    def judge(record: AnswerRecord) -> tuple[ItemAnswer, ...]:
+        key = (record.uid, record.scenario, *scope) if record.uid else None
+        found = _JUDGED.get(key) if key is not None else None
+        if found is None:
+            found, sound = _judge(data, breakout, exercise_id, scenarios, record)
+            if key is not None and sound:
+                _JUDGED[key] = found
+        return found
 
-    answers = [a for r in latest for a in judge(r)]
-    firsts = [a for r in first for a in judge(r)]
+    data.judged.update((r.id, judge(r)) for r in latest)
+    data.judged.update((r.id, judge(r)) for r in first)
+    answers = [a for r in latest for a in data.judged[r.id]]
+    firsts = [a for r in first for a in data.judged[r.id]]
+    items = {id(a.item): a.item for a in answers}
+    items.update((id(a.item), a.item) for a in firsts)
     ranked = sorted(items.values(), key=lambda i: (order.get(i.scenario, len(order)), i.scenario))
     graded = breakout is not None and bool(scenarios)
     note = (
@@ -345,6 +406,30 @@ def _compare(
         )
     )
     return ExerciseInfo(exercise_id, title, graded, tuple(ranked), note), answers, firsts
+
+
+def _judge(
+    data: ReportData,
+    breakout: Any,
+    exercise_id: str,
+    scenarios: Mapping[str, Any],
+    record: AnswerRecord,
+) -> tuple[tuple[ItemAnswer, ...], bool]:
+    """One attempt as one answer per item, and whether that may be remembered (not when
+    grading it failed: the note about it must be given again)."""
+    sc = scenarios.get(record.scenario)
+    notes = len(data.notes)
+    marks = _marks(data, breakout, sc, record) if sc is not None else None
+    if marks is None:  # an exercise or scenario the files do not have (any more)
+        item = _item(exercise_id, record.scenario, record.scenario, "", "", None, None)
+        text = answer_summary(record.answer)
+        result = "right" if record.correct else "wrong"
+        return (ItemAnswer(item, record.group, text, result),), len(data.notes) == notes
+    out = []
+    for m in marks:
+        item = _item(exercise_id, sc.id, sc.title, m.item, m.label, m.key, m.source or sc.source)
+        out.append(ItemAnswer(item, record.group, m.chosen or "(nothing chosen)", m.mark, m.reason))
+    return tuple(out), True
 
 
 def _marks(data: ReportData, breakout: Any, scenario: Any, record: AnswerRecord):
@@ -461,6 +546,7 @@ def confusions(data: ReportData) -> tuple[list[str], dict[tuple[str, str], int]]
         unknown id, at the end, when they occur). ``counts``: ``(key label, chosen label) ->
         number of answers``; the diagonal holds the right answers.
     """
+    _caches_for(data.catalogue)
     counts: Counter[tuple[str, str]] = Counter()
     breakout = _charted("confusion")
     labels: list[str] = []
@@ -474,13 +560,26 @@ def confusions(data: ReportData) -> tuple[list[str], dict[tuple[str, str], int]]
                 }
             except ContentError:
                 scenarios = {}
+            stamp = _stamp_of(data, breakout.id)
             for record in records:
                 sc = scenarios.get(record.scenario)
-                if sc is not None:
-                    counts.update(breakout.confusion_pairs(data.catalogue, sc, record.answer))
+                if sc is None:
+                    continue
+                key = (breakout.id, record.uid, record.scenario, data.scenario_set, stamp)
+                pairs = _PAIRS.get(key) if record.uid else None
+                if pairs is None:
+                    pairs = breakout.confusion_pairs(data.catalogue, sc, record.answer)
+                    if record.uid:
+                        _PAIRS[key] = pairs
+                counts.update(pairs)
     seen = {label for pair in counts for label in pair}
     labels = [label for label in labels if label in seen] + sorted(seen - set(labels))
     return labels, dict(counts)
+
+
+def _stamp_of(data: ReportData, exercise_id: str) -> int:
+    cached = _SCENARIO_CACHE.get((str(data.catalogue.folder), exercise_id, data.scenario_set))
+    return cached[0] if cached is not None else -1
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ Results are written as words with a symbol ("✔ Right", "✘ Not yet"), never a
 
 from __future__ import annotations
 
-from collections import defaultdict
+from typing import Any
 
 from ..plenary.display import HtmlBlock, bullet_list, escape, section_link
-from .data import RESULT_WORDS, ExerciseInfo, ItemAnswer, ReportData, group_scores
+from ..store import AnswerRecord
+from .data import RESULT_WORDS, ExerciseInfo, Item, ItemAnswer, ReportData, group_scores
 from .prompts import Prompt
 
 __all__ = ["answers_table", "observations_table", "overview_table", "prompts_list"]
@@ -72,42 +73,81 @@ def overview_table(data: ReportData) -> HtmlBlock:
     return _wrap(summary + table + notes, "\n".join(lines))
 
 
+# The same cell (answer, result, first try) recurs across groups and re-runs: made once.
+_CELLS: dict[tuple[str, str, str, str, bool], str] = {}
+
+
 def _cell(answer: ItemAnswer | None, first: ItemAnswer | None, tries: int) -> str:
     if answer is None:
         return "<td>—</td>"
+    again = first is not None and tries > 1
+    key = (
+        answer.chosen_label,
+        answer.result,
+        first.chosen_label if again else "",  # type: ignore[union-attr]
+        first.result if again else "",  # type: ignore[union-attr]
+        again,
+    )
+    found = _CELLS.get(key)
+    if found is None:
+        found = _cell_html(*key)
+        if len(_CELLS) > 20_000:
+            _CELLS.clear()
+        _CELLS[key] = found
+    return found
+
+
+def _cell_html(chosen: str, result: str, first_chosen: str, first_result: str, again: bool) -> str:
     before = ""
-    if first is not None and tries > 1:
-        if (first.chosen_label, first.result) != (answer.chosen_label, answer.result):
+    if again:
+        if (first_chosen, first_result) != (chosen, result):
             before = (
-                f"<br><small>First try: {escape(first.chosen_label)} · "
-                f"{RESULT_WORDS[first.result]}</small>"
+                f"<br><small>First try: {escape(first_chosen)} · "
+                f"{RESULT_WORDS[first_result]}</small>"
             )
         else:
             before = "<br><small>First try: the same</small>"
-    return (
-        f'<td class="dsw-{answer.result}">{escape(answer.chosen_label)}<br>'
-        f"{RESULT_WORDS[answer.result]}{before}</td>"
-    )
+    return f'<td class="dsw-{result}">{escape(chosen)}<br>{RESULT_WORDS[result]}{before}</td>'
 
 
-def answers_table(data: ReportData, exercise: ExerciseInfo) -> HtmlBlock:
-    """Items (rows) by groups (columns) for one exercise, with the key in the first column.
+ByItem = dict[int, dict[str, ItemAnswer]]
 
-    Each cell shows the group's latest attempt and, when the group checked more than once,
-    its first attempt beside it (where the learning shows).
-    """
-    by_item: dict[int, dict[str, ItemAnswer]] = defaultdict(dict)
-    first_by_item: dict[int, dict[str, ItemAnswer]] = defaultdict(dict)
-    for a in data.answers:
-        if a.item.exercise == exercise.id:
-            by_item[id(a.item)][a.group] = a
-    for a in data.first_answers:
-        if a.item.exercise == exercise.id:
-            first_by_item[id(a.item)][a.group] = a
+
+def answer_index(
+    latest: list[ItemAnswer], first: list[ItemAnswer]
+) -> dict[str, tuple[ByItem, ByItem]]:
+    """Per exercise: item (by identity) -> group -> latest answer, and the same for the
+    first answers."""
+    index: dict[str, tuple[ByItem, ByItem]] = {}
+    for n, answers in enumerate((latest, first)):
+        for a in answers:
+            pair = index.get(a.item.exercise)
+            if pair is None:
+                pair = index[a.item.exercise] = ({}, {})
+            by_item = pair[n]
+            found = by_item.get(id(a.item))
+            if found is None:
+                found = by_item[id(a.item)] = {}
+            found[a.group] = a
+    return index
+
+
+# Rows of the answers table per (catalogue, exercise, scenario, items, attempts shown).
+_ROWS: dict[tuple[Any, ...], tuple[Any, list[str]]] = {}
+
+
+def _rows(
+    data: ReportData,
+    exercise: ExerciseInfo,
+    items: list[Item],
+    by_item: ByItem,
+    first_by_item: ByItem,
+) -> list[str]:
     groups = data.groups
-    head = "".join(f'<th scope="col">{escape(g)}</th>' for g in groups)
+    sections = data.catalogue.sections
+    attempts = data.attempts
     rows = []
-    for item in exercise.items:
+    for item in items:
         answers = by_item.get(id(item))
         if not answers:
             continue
@@ -115,21 +155,76 @@ def answers_table(data: ReportData, exercise: ExerciseInfo) -> HtmlBlock:
         key = escape(item.key) if item.key is not None else "<em>shown as saved</em>"
         source = (
             f"<br><small>{section_link(data.catalogue, item.source)}</small>"
-            if item.source and item.source in data.catalogue.sections
+            if item.source and item.source in sections
             else ""
         )
         label = escape(item.scenario_title)
         if item.item_label:
             label += f" › {escape(item.item_label)}"
         cells = "".join(
-            _cell(
-                answers.get(g),
-                firsts.get(g),
-                data.attempts.get((g, exercise.id, item.scenario), 1),
-            )
-            for g in groups
+            [
+                _cell(
+                    answers.get(g),
+                    firsts.get(g),
+                    attempts.get((g, exercise.id, item.scenario), 1),
+                )
+                for g in groups
+            ]
         )
         rows.append(f'<tr><th scope="row">{label}{source}</th><td>{key}</td>{cells}</tr>')
+    return rows
+
+
+def answers_table(
+    data: ReportData,
+    exercise: ExerciseInfo,
+    index: dict[str, tuple[ByItem, ByItem]] | None = None,
+) -> HtmlBlock:
+    """Items (rows) by groups (columns) for one exercise, with the key in the first column.
+
+    Each cell shows the group's latest attempt and, when the group checked more than once,
+    its first attempt beside it (where the learning shows). ``index``: from
+    :func:`answer_index` (made here when needed and not given).
+    """
+    groups = data.groups
+    head = "".join(f'<th scope="col">{escape(g)}</th>' for g in groups)
+    # A scenario's rows show only its groups' first and latest attempts (a saved attempt
+    # never changes), so they are made again only when one of those attempts is new.
+    attempts_of: dict[str, dict[str, tuple[AnswerRecord, AnswerRecord]]] = {}
+    part = data.by_exercise.get(exercise.id)
+    paired = part is not None
+    for latest, first in zip(part[0], part[1], strict=True) if part is not None else ():
+        attempts_of.setdefault(latest.scenario, {})[latest.group] = (latest, first)
+    rows = []
+    scenario_items: dict[str, list[Item]] = {}
+    for item in exercise.items:
+        scenario_items.setdefault(item.scenario, []).append(item)
+    for scenario, items in scenario_items.items():
+        seen = attempts_of.get(scenario, {})
+        key = (
+            id(data.catalogue),
+            exercise.id,
+            scenario,
+            tuple(items),
+            tuple((g, r[0].uid, r[1].uid) for g in groups if (r := seen.get(g))),
+        )
+        known = paired and all(r[0].uid and r[1].uid for r in seen.values())
+        made = _ROWS.get(key) if known else None
+        if made is None or made[0] is not data.catalogue:
+            if paired:  # only this scenario's attempts
+                judged = data.judged
+                latest = [a for r, _ in seen.values() for a in judged.get(r.id, ())]
+                first = [a for _, r in seen.values() for a in judged.get(r.id, ())]
+                index = answer_index(latest, first)
+            elif index is None:
+                index = answer_index(data.answers, data.first_answers)
+            by_item, first_by_item = index.get(exercise.id, ({}, {}))
+            made = (data.catalogue, _rows(data, exercise, items, by_item, first_by_item))
+            if known:
+                if len(_ROWS) > 5_000:
+                    _ROWS.clear()
+                _ROWS[key] = made
+        rows += made[1]
     body = (
         f"<h3>{escape(exercise.title)}</h3><p>{escape(exercise.note)}</p>"
         f'<table><thead><tr><th scope="col">Item</th><th scope="col">Key</th>{head}</tr>'

@@ -81,6 +81,10 @@ class FeedbackFile:
         return "".join(parts)
 
 
+# The feedback export by (catalogue, notes, workshop, form): (catalogue, export).
+_FEEDBACK: dict[tuple[Any, ...], tuple[Any, FeedbackExport]] = {}
+
+
 class ReportBack:
     """Everything the facilitator shows at the report-back, for one workshop."""
 
@@ -128,14 +132,30 @@ class ReportBack:
         from ..plenary.observations import load_form
 
         form = load_form()
-        return feedback_markdown(
-            self.data.catalogue,
-            self.data.observations,
+        meanings = {s.id: s.meaning for s in form.severities}
+        # Notes never change once saved: the same notes and files give the same Markdown.
+        key = (
+            id(self.data.catalogue),
+            tuple(self.data.observations),
             self.data.workshop,
-            title_prefix=form.issue.title_prefix,
-            labels=form.issue.labels,
-            severity_meanings={s.id: s.meaning for s in form.severities},
+            form.issue.title_prefix,
+            tuple(form.issue.labels),
+            tuple(meanings.items()),
         )
+        found = _FEEDBACK.get(key)
+        if found is None or found[0] is not self.data.catalogue:
+            export = feedback_markdown(
+                self.data.catalogue,
+                self.data.observations,
+                self.data.workshop,
+                title_prefix=form.issue.title_prefix,
+                labels=form.issue.labels,
+                severity_meanings=meanings,
+            )
+            if len(_FEEDBACK) >= 8:
+                _FEEDBACK.pop(next(iter(_FEEDBACK)))
+            found = _FEEDBACK[key] = (self.data.catalogue, export)
+        return found[1]
 
     def feedback_export(self, path: str | os.PathLike[str] | None = None) -> FeedbackFile:
         """Write the feedback Markdown (default: next to the answer store) and offer it.

@@ -252,6 +252,8 @@ class AnswerStore:
         group: str | None = None,
         exercise: str | None = None,
         scenario: str | None = None,
+        *,
+        from_id: int | None = None,
     ) -> list[AnswerRecord]:
         """Return every saved attempt matching the filters, oldest first.
 
@@ -259,6 +261,9 @@ class AnswerStore:
         ----------
         workshop, group, exercise, scenario
             Keep only records with this value; ``None`` keeps all.
+        from_id
+            Keep only records whose row id is at least this (a reader that has the older
+            rows reads only what was saved since).
 
         Returns
         -------
@@ -266,6 +271,9 @@ class AnswerStore:
             In the order they were saved.
         """
         where, params = _where(workshop=workshop, group=group, exercise=exercise, scenario=scenario)
+        if from_id is not None:
+            where += f"{' AND' if where else ' WHERE'} id >= ?"
+            params = (*params, int(from_id))
         rows = self._backend.query(f"{self._answer_select()}{where} ORDER BY id", params)
         return [self._answer_from_row(row) for row in rows]
 
