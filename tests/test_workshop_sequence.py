@@ -90,6 +90,13 @@ def test_report_back_shows_each_groups_figures(workshop):
     answers = html_of(outputs(nb, "report.answers()"))
     for group in sim.groups:
         assert f'<th scope="col">{group}</th>' in answers
+    # Every registered breakout has its item-level section, and none lacks a key.
+    from datasharing_workshop.breakouts.registry import BREAKOUTS
+
+    assert set(sim.exercises) == set(BREAKOUTS)
+    for breakout in BREAKOUTS.values():
+        assert breakout.title in answers, breakout.id
+    assert "has no key" not in answers and "shown as saved" not in answers
 
 
 def test_report_back_shows_the_three_charts_as_images(workshop):
