@@ -204,3 +204,104 @@ def test_killed_build_sigkill_leaves_no_kernel_running(killed_build):
     assert ended(process) == -signal.SIGKILL
     # A killed process cleans nothing up: each kernel notices its parent is gone.
     wait_for(lambda: not kernels_of(token, process.pid), "the kernels of a killed build to end")
+
+
+# ------------------------------------------------------------------ full_disk
+
+NOTEBOOKS = ("01_welcome", "02_classify_breakout")
+
+
+def mount_tmpfs(folder: Path, size: str) -> None:
+    folder.mkdir(parents=True)
+    try:
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        why = getattr(exc, "stderr", "") or exc
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs as root and must be able to mount a tmpfs: {why}")
+        pytest.skip(f"cannot mount a small filesystem here (needs root): {why}")
+
+
+def fill(folder: Path) -> Path:
+    """Fill the filesystem holding ``folder`` to the last byte; returns the filler file."""
+    filler = folder / "filler.bin"
+    with filler.open("wb", buffering=0) as handle:
+        for chunk in (1 << 16, 1 << 12, 1):
+            try:
+                while True:
+                    handle.write(b"\0" * chunk)
+            except OSError:
+                continue
+    return filler
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "filler.bin"
+    }
+
+
+@pytest.fixture(scope="module")
+def full_disk(tmp_path_factory):
+    """A workshop built once onto two small filesystems: the handouts on one, the cache on
+    the other. Yields (root, output, cache); the tests fill one, build again, empty it."""
+    root = make_workspace(tmp_path_factory.mktemp("full-disk"), NOTEBOOKS)
+    mounts = [root / "disk-out", root / "disk-cache"]
+    try:
+        for folder in mounts:
+            mount_tmpfs(folder, "4m")
+        output, cache = mounts[0] / "out", mounts[1] / "cache"
+        first = run_build(root, output, cache)
+        assert first.returncode == 0, first.stderr
+        yield root, output, cache
+    finally:
+        for folder in mounts:
+            subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def run_build(root: Path, output: Path, cache: Path, *extra: str):
+    return subprocess.run(
+        [*build_command(root), "--output", str(output), "--cache", str(cache), *extra],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=build_env(root),
+        cwd=root,
+        timeout=GONE_WITHIN * 5,
+    )
+
+
+def assert_one_clean_line_per_notebook(stderr: str) -> None:
+    assert "Traceback" not in stderr, stderr
+    assert stderr.startswith("error: "), stderr
+    for stem in NOTEBOOKS:
+        lines = [line for line in stderr.splitlines() if f"{stem}.ipynb" in line]
+        assert len(lines) == 1, stderr
+    assert "details" in stderr.lower(), stderr
+
+
+@pytest.mark.parametrize("where", ["output", "cache"])
+def test_full_disk_during_build_one_line_per_notebook_nothing_lost(full_disk, where):
+    root, output, cache = full_disk
+    before = snapshot(output), snapshot(cache)
+    filler = fill((output if where == "output" else cache).parent)
+    try:
+        result = run_build(root, output, cache, "--force")
+    finally:
+        filler.unlink()
+    assert result.returncode == 1, result.stderr
+    assert_one_clean_line_per_notebook(result.stderr)
+    assert snapshot(output) == before[0]  # every handout and index.html as it was
+    json.loads(snapshot(cache)["manifest.json"])  # the cache's index is whole
+    if where == "cache":
+        assert snapshot(cache) == before[1]  # the executions it held are all there
+    else:  # the executions were saved; with space again, the next build works
+        again = run_build(root, output, cache)
+        assert again.returncode == 0, again.stderr

@@ -658,7 +658,20 @@ def _run(
             result.error = execution.error
             return result
         nb = execution.nb
-        atomic_write_bytes(plan.executed_path, nbformat_text(nb).encode("utf-8"))
+        try:
+            atomic_write_bytes(plan.executed_path, nbformat_text(nb).encode("utf-8"))
+        except OSError as exc:  # a full or read-only cache: one line, details in a file
+            import traceback
+
+            from ..crash_log import save_details
+
+            where = save_details(traceback.format_exc())
+            result.error = (
+                f"{plan.info.shown_as}: cannot save its execution in the build cache "
+                f"({plan.executed_path.parent}): {exc.strerror or exc}; free some space or "
+                f"choose another --cache (details: {where})"
+            )
+            return result
         digest = bytes_digest(normalized_json(nb).encode("utf-8"))
         if execution.reads is None:
             recorded = None  # not known: run it again next time

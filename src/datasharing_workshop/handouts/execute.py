@@ -129,9 +129,14 @@ async def _hidden(client: Any, code: str, job: ExecutionJob) -> None:
     reply = await client.async_wait_for_reply(msg_id)
     content = (reply or {}).get("content", {})
     if content.get("status") != "ok":
+        from ..crash_log import save_details
+
+        trace = _ANSI.sub("", "\n".join(content.get("traceback") or []))
+        where = save_details(f"{job.shown_as}: build housekeeping failed in the kernel\n{trace}")
         raise BuildError(
-            f"{job.shown_as}: the build could not follow what the notebook reads: "
-            f"{content.get('ename', 'no reply')}: {content.get('evalue', '')}"
+            f"{job.shown_as}: the build could not follow what the notebook reads "
+            f"(kept in {job.reads_path.parent}): {content.get('ename', 'no reply')}: "
+            f"{content.get('evalue', '')} (details: {where})"
         )
 
 

@@ -19,6 +19,7 @@ This module is imported in every kernel: it imports only the standard library.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -102,9 +103,14 @@ def report(path: str) -> None:
     """Write :func:`reads` as JSON to ``path`` (written aside, then moved into place)."""
     data = json.dumps(reads())
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: leave no empty file behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 # ------------------------------------------------------------------------------ build side
