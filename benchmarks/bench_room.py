@@ -1,39 +1,50 @@
 """Open N simultaneous participant pages of one breakout against ``datasharing-workshop serve``
 and report how the room holds up, for N = 10, 20, 30 in one run.
 
+The room serves the first breakout of the agenda with a preheated pool as large as the
+largest N (``--pool-size 0 --pool-size <exercise>=<N>``); before each N the script waits
+until the pool is full again, as a facilitator would start the room before the session.
+
 Two measurements per N, kept apart because in a real room the participants' browsers run
 on their own laptops, not on the facilitator's:
 
-* **Server side** (no browser): N threads request the same breakout page at once, each for
-  its own group, through Voilà as a browser would. "Ready" is the moment the page has been
-  fully sent: Voilà has run the notebook and the first exercise's widgets are in the page.
-  Failed pages (an error status, or no widget in the page) are counted. Memory per open
-  page is the resident memory of all kernels divided by the pages open, read with psutil.
-* **In browsers** (Debian's Chromium via Playwright, on this machine too): N pages open at
-  once; "usable" is when the first exercise's Check button is visible; then each page
-  chooses an answer and presses Check, and "Check-to-feedback" runs from the click until
-  "Saved for <group>" shows.
+* **Server side** (no browser; an HTTP and websocket client in one event loop): N pages are
+  requested at once, each for a group. "Page ready" runs from the request until the page's
+  widgets can be drawn: the page (Voilà has run the notebook in the kernel) has been
+  received, its kernel websocket is open, and the kernel has sent every widget's state
+  (ipywidgets' ``request_states``, what a browser asks first). A page fails on an error
+  status, a page without widgets, or no Check button in the first exercise. Then all N
+  pages choose an answer in their first exercise and press Check at once, and
+  "Check-to-feedback" runs from the click message until the kernel sends "Saved for
+  <group>". Memory per open page is the unique memory (USS) of the N pages' kernels plus
+  the server's own unique memory shared among the N pages; resident memory is shown too.
+* **In browsers** (Debian's Chromium via Playwright, on this same machine; ``--browsers``):
+  N pages open at once; "usable" is when the first exercise's Check button is visible; then
+  each page chooses an answer and presses Check until "Saved for <group>" shows.
 
 Usage::
 
-    python benchmarks/bench_room.py [--sizes 10 20 30] [--no-browsers]
+    python benchmarks/bench_room.py [--sizes 10 20 30] [--browsers]
 
-Prints p50 / p95 / max in seconds (latency in milliseconds). This is a script, not a test:
-it asserts nothing. Targets (issue 12): 0 failed pages at every N; at N = 30 server-side
-ready p95 <= 5 s and Check-to-feedback p95 <= 300 ms; <= 100 MB per open page.
+Prints p50 / p95 / max. This is a script, not a test: it asserts nothing. Targets (issue
+12): 0 failed pages at every N; at N = 30 server-side ready p95 <= 5 s and
+Check-to-feedback p95 <= 300 ms; <= 100 MB per open page.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import math
+import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,9 +52,15 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from helpers.room_server import FACILITATOR, PARTICIPANT, running_room  # noqa: E402
 
-NOTEBOOK = "03_classify_data.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 PAGE_TIMEOUT_S = 600
+#: ipywidgets' widget control protocol, as JupyterLab's and Voilà's widget manager speak it.
+CONTROL_PROTOCOL = "1.0.0"
+GROUPS = [f"Group {chr(65 + i)}" for i in range(6)]
+
+
+def slug(group: str) -> str:
+    return group.lower().replace(" ", "-")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -63,71 +80,273 @@ def summary(values: list[float], scale: float = 1.0, unit: str = "s") -> str:
     )
 
 
-def kernels_memory_mb(room) -> tuple[int, float, float]:
-    """Kernels running, and their resident and unique memory in MB (unique: what closing
-    the page would give back; resident also counts shared libraries)."""
-    import psutil
+def first_breakout():
+    from datasharing_workshop.room.pages import participant_pages
 
-    kernels = [
-        p
-        for p in psutil.Process(room.process.pid).children(recursive=True)
-        if "ipykernel" in " ".join(p.cmdline())
-    ]
-    rss = uss = 0
-    for kernel in kernels:
-        info = kernel.memory_full_info()
-        rss += info.rss
-        uss += info.uss
-    return len(kernels), rss / 2**20, uss / 2**20
+    return next(p for p in participant_pages(REPO / "notebooks") if p.exercise)
 
 
-def shutdown_kernels(room) -> None:
-    request = urllib.request.Request(f"{room.url}/api/kernels?token={FACILITATOR}")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        kernels = json.loads(response.read())
-    for kernel in kernels:
+# -- the room's own reports -------------------------------------------------------------------
+def fetch_json(url: str):
+    with urllib.request.urlopen(url, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def wait_for_pool(room, filename: str, size: int) -> float:
+    """Seconds until the page's pool holds ``size`` ready kernels."""
+    start = time.perf_counter()
+    while True:
+        if room.process.poll() is not None:
+            raise RuntimeError(room.log_tail())
+        status = fetch_json(f"{room.url}/room/api/kernels?token={FACILITATOR}")
+        if status["failures"]:
+            raise RuntimeError(f"the pool failed: {status['failures']}")
+        if status["pools"][filename]["ready"] >= size:
+            return time.perf_counter() - start
+        time.sleep(1)
+
+
+def shutdown_open_pages(room) -> None:
+    """Close every open page's kernel (the pool's kernels stay)."""
+    status = fetch_json(f"{room.url}/room/api/kernels?token={FACILITATOR}")
+    for kernel_id in status["open_page_ids"]:
         delete = urllib.request.Request(
-            f"{room.url}/api/kernels/{kernel['id']}?token={FACILITATOR}", method="DELETE"
+            f"{room.url}/api/kernels/{kernel_id}?token={FACILITATOR}", method="DELETE"
         )
         urllib.request.urlopen(delete, timeout=60).close()
 
 
-def server_side(room, n: int, groups: list[str]) -> dict:
-    times: list[float] = []
-    failed: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(n)
+def memory_mb(room, kernel_ids: set[str]) -> tuple[float, float, float, float]:
+    """Unique and resident memory (MB) of these kernels, and of the server process."""
+    import psutil
 
-    def one(i: int) -> None:
-        slug = groups[i % len(groups)].lower().replace(" ", "-")
-        url = f"{room.url}/voila/render/{NOTEBOOK}?group={slug}&token={PARTICIPANT}"
-        barrier.wait()
-        start = time.perf_counter()
+    server = psutil.Process(room.process.pid)
+    uss = rss = 0
+    for process in server.children(recursive=True):
         try:
-            with urllib.request.urlopen(url, timeout=PAGE_TIMEOUT_S) as response:
-                body = response.read().decode("utf-8", "replace")
-            ok = "application/vnd.jupyter.widget-view+json" in body and "dsw-exercise" in body
-            problem = "" if ok else "no exercise widgets in the page"
-        except Exception as exc:  # a refused or broken page is what is counted here
-            problem = repr(exc)
-        elapsed = time.perf_counter() - start
-        with lock:
-            if problem:
-                failed.append(problem)
+            command = " ".join(process.cmdline())
+            if any(f"kernel-{kid}.json" in command for kid in kernel_ids):
+                info = process.memory_full_info()
+                uss += info.uss
+                rss += info.rss
+        except psutil.Error:
+            continue
+    own = server.memory_full_info()
+    return uss / 2**20, rss / 2**20, own.uss / 2**20, own.rss / 2**20
+
+
+# -- one page as a browser would use it, without drawing it ----------------------------------
+def _message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
+    header = {
+        "msg_id": uuid.uuid4().hex,
+        "msg_type": msg_type,
+        "username": "bench",
+        "session": session,
+        "date": datetime.now(timezone.utc).isoformat(),
+        "version": "5.3",
+    }
+    return json.dumps(
+        {
+            "header": header,
+            "parent_header": {},
+            "metadata": metadata or {},
+            "content": content,
+            "channel": "shell",
+            "buffers": [],
+        }
+    )
+
+
+def _decode(raw) -> dict:
+    if isinstance(raw, bytes):  # Jupyter Server's binary frame: count, offsets, JSON first
+        count = int.from_bytes(raw[:4], "big")
+        offsets = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(count)]
+        end = offsets[1] if count > 1 else len(raw)
+        return json.loads(raw[offsets[0] : end])
+    return json.loads(raw)
+
+
+class Page:
+    """A participant page: its HTML, its kernel websocket and its widgets' states."""
+
+    def __init__(self, room, filename: str, group: str):
+        self.room, self.filename, self.group = room, filename, group
+        self.session = uuid.uuid4().hex
+        self.kernel_id = ""
+        self.states: dict[str, dict] = {}
+        self.ws = None
+        self.ready_s = math.nan
+        self.html_s = math.nan
+        self.check_ms = math.nan
+        self.problem = ""
+
+    async def open(self) -> None:
+        from tornado.httpclient import AsyncHTTPClient
+        from tornado.websocket import websocket_connect
+
+        start = time.perf_counter()
+        url = (
+            f"{self.room.url}/voila/render/{self.filename}?group={slug(self.group)}"
+            f"&token={PARTICIPANT}"
+        )
+        response = await AsyncHTTPClient().fetch(
+            url, request_timeout=PAGE_TIMEOUT_S, raise_error=False
+        )
+        body = response.body.decode("utf-8", "replace") if response.body else ""
+        self.html_s = time.perf_counter() - start
+        if response.code != 200 or "application/vnd.jupyter.widget-view+json" not in body:
+            self.problem = f"page: HTTP {response.code} {body[-200:]!r}"
+            return
+        config = json.loads(
+            body.split('id="jupyter-config-data" type="application/json">')[1].split("</script>")[0]
+        )
+        self.kernel_id = config["kernelId"]
+        ws_url = (
+            self.room.url.replace("http", "ws")
+            + f"/api/kernels/{self.kernel_id}/channels?session_id={self.session}"
+            + f"&token={PARTICIPANT}"
+        )
+        self.ws = await websocket_connect(ws_url, max_message_size=2**28)
+        control = uuid.uuid4().hex
+        await self.ws.write_message(
+            _message(
+                "comm_open",
+                {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+                self.session,
+                {"version": CONTROL_PROTOCOL},
+            )
+        )
+        await self.ws.write_message(
+            _message(
+                "comm_msg",
+                {"comm_id": control, "data": {"method": "request_states"}},
+                self.session,
+            )
+        )
+        while True:
+            message = await self._receive()
+            if message is None:
+                self.problem = "the kernel websocket closed"
+                return
+            data = message.get("content", {}).get("data", {})
+            if (
+                message["header"]["msg_type"] == "comm_msg"
+                and data.get("method") == "update_states"
+            ):
+                self.states = data["states"]
+                break
+        self.ready_s = time.perf_counter() - start
+        if not self._check_button():
+            self.problem = "no Check button in the first exercise"
+
+    async def _receive(self):
+        raw = await self.ws.read_message()
+        return None if raw is None else _decode(raw)
+
+    def _first_exercise(self) -> list[str]:
+        box = next(
+            (
+                k
+                for k, v in self.states.items()
+                if "dsw-exercise" in v["state"].get("_dom_classes", [])
+            ),
+            None,
+        )
+        found, todo = [], [box] if box else []
+        while todo:
+            model = todo.pop(0)
+            found.append(model)
+            for child in self.states[model]["state"].get("children", []):
+                todo.append(child.replace("IPY_MODEL_", ""))
+        return found
+
+    def _check_button(self) -> str | None:
+        return next(
+            (
+                m
+                for m in self._first_exercise()
+                if self.states[m]["model_name"] == "ButtonModel"
+                and self.states[m]["state"].get("description") == "Check"
+            ),
+            None,
+        )
+
+    async def choose_an_answer(self) -> None:
+        for model in self._first_exercise():
+            name = self.states[model]["model_name"]
+            if name in ("DropdownModel", "RadioButtonsModel", "SelectModel"):
+                state = {"index": 1}
+            elif name == "CheckboxModel":
+                state = {"value": True}
             else:
-                times.append(elapsed)
+                continue
+            await self.ws.write_message(
+                _message(
+                    "comm_msg",
+                    {
+                        "comm_id": model,
+                        "data": {"method": "update", "state": state, "buffer_paths": []},
+                    },
+                    self.session,
+                )
+            )
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    count, rss, uss = kernels_memory_mb(room)
-    shutdown_kernels(room)
-    return {"ready": times, "failed": failed, "kernels": count, "rss_mb": rss, "uss_mb": uss}
+    async def check(self) -> None:
+        button = self._check_button()
+        clicked = time.perf_counter()
+        await self.ws.write_message(
+            _message(
+                "comm_msg",
+                {"comm_id": button, "data": {"method": "custom", "content": {"event": "click"}}},
+                self.session,
+            )
+        )
+        wanted = f"Saved for {self.group}"
+        while True:
+            message = await self._receive()
+            if message is None:
+                self.problem = "the kernel websocket closed before the feedback"
+                return
+            data = message.get("content", {}).get("data", {})
+            if data.get("method") == "update" and wanted in json.dumps(data.get("state", {})):
+                self.check_ms = (time.perf_counter() - clicked) * 1000
+                return
+
+    def close(self) -> None:
+        if self.ws is not None:
+            self.ws.close()
 
 
-def in_browsers(room, n: int, groups: list[str]) -> dict:
+async def server_side_round(room, filename: str, n: int) -> list[Page]:
+    from tornado.httpclient import AsyncHTTPClient
+
+    AsyncHTTPClient.configure(None, max_clients=max(n, 10))
+    pages = [Page(room, filename, GROUPS[i % len(GROUPS)]) for i in range(n)]
+
+    async def opened(page: Page) -> None:
+        try:
+            await page.open()
+        except Exception as exc:  # a refused or broken page is what is counted here
+            page.problem = f"open: {exc!r}"
+
+    await asyncio.gather(*(opened(p) for p in pages))
+    usable = [p for p in pages if not p.problem]
+    await asyncio.gather(*(p.choose_an_answer() for p in usable))
+    await asyncio.sleep(2)  # the answers reach the kernels before anybody presses Check
+
+    async def checked(page: Page) -> None:
+        try:
+            await asyncio.wait_for(page.check(), PAGE_TIMEOUT_S)
+        except Exception as exc:
+            page.problem = f"check: {exc!r}"
+
+    await asyncio.gather(*(checked(p) for p in usable))
+    for page in pages:
+        page.close()
+    return pages
+
+
+def in_browsers(room, filename: str, n: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     usable: list[float] = []
@@ -141,14 +360,12 @@ def in_browsers(room, n: int, groups: list[str]) -> dict:
         try:
             pages = []
             for i in range(n):
-                group = groups[i % len(groups)]
-                context = browser.new_context()
-                page = context.new_page()
+                group = GROUPS[i % len(GROUPS)]
+                page = browser.new_context().new_page()
                 page.set_default_timeout(PAGE_TIMEOUT_S * 1000)
                 pages.append((group, page, time.perf_counter()))
-                slug = group.lower().replace(" ", "-")
                 page.goto(
-                    f"{room.url}/voila/render/{NOTEBOOK}?group={slug}&token={PARTICIPANT}",
+                    f"{room.url}/voila/render/{filename}?group={slug(group)}&token={PARTICIPANT}",
                     wait_until="commit",
                 )
             for _group, page, start in pages:
@@ -174,34 +391,58 @@ def in_browsers(room, n: int, groups: list[str]) -> dict:
                 page.context.close()
         finally:
             browser.close()
-    shutdown_kernels(room)
     return {"usable": usable, "latency": latency, "failed": failed}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 30])
-    parser.add_argument("--no-browsers", action="store_true")
+    parser.add_argument("--browsers", action="store_true", help="also measure in Chromium")
     args = parser.parse_args()
-    groups = [f"Group {chr(65 + i)}" for i in range(6)]
+    page = first_breakout()
+    pool = max(args.sizes)
+    print(f"load average at start: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as home:
-        extra = ["--kernel-limit", str(max(args.sizes) + 10)]
-        with running_room(Path(home), groups=groups, extra=extra) as room:
-            print(f"room at {room.url}; breakout page {NOTEBOOK}")
+        extra = [
+            "--kernel-limit",
+            str(pool + 10),
+            "--pool-size",
+            "0",
+            "--pool-size",
+            f"{page.exercise}={pool}",
+        ]
+        with running_room(Path(home), groups=GROUPS, extra=extra) as room:
+            print(f"room at {room.url}; breakout page {page.filename}; pool of {pool}")
             for n in args.sizes:
-                server = server_side(room, n, groups)
-                pages = max(server["kernels"], 1)
+                filled = wait_for_pool(room, page.filename, pool)
                 print(
-                    f"N={n:2d} server side: ready {summary(server['ready'])}; "
-                    f"failed {len(server['failed'])}; kernels {server['kernels']}, per open "
-                    f"page {server['uss_mb'] / pages:.0f} MB unique "
-                    f"({server['rss_mb'] / pages:.0f} MB resident)"
+                    f"N={n:2d} pool of {pool} ready ({filled:.0f} s of waiting); "
+                    f"load average {os.getloadavg()}"
                 )
-                for problem in server["failed"][:3]:
-                    print(f"      failure: {problem[:160]}")
-                if args.no_browsers:
+                pages = asyncio.run(server_side_round(room, page.filename, n))
+                good = [p for p in pages if not p.problem]
+                checks = [p.check_ms for p in good if not math.isnan(p.check_ms)]
+                failed = [p.problem for p in pages if p.problem]
+                ids = {p.kernel_id for p in pages if p.kernel_id}
+                uss, rss, server_uss, server_rss = memory_mb(room, ids)
+                per = max(len(ids), 1)
+                print(
+                    f"N={n:2d} server side: page ready {summary([p.ready_s for p in good])}; "
+                    f"(page received {summary([p.html_s for p in good])}); "
+                    f"Check-to-feedback {summary(checks, 1, 'ms')}; "
+                    f"failed {len(failed)}; per open page "
+                    f"{(uss + server_uss / per) / per:.0f} MB unique "
+                    f"({uss / per:.0f} MB kernel + {server_uss / per:.1f} MB server share; "
+                    f"{(rss + server_rss / per) / per:.0f} MB resident); "
+                    f"load average {os.getloadavg()}"
+                )
+                for problem in failed[:3]:
+                    print(f"      failure: {problem[:200]}")
+                shutdown_open_pages(room)
+                if not args.browsers:
                     continue
-                browser = in_browsers(room, n, groups)
+                wait_for_pool(room, page.filename, pool)
+                browser = in_browsers(room, page.filename, n)
                 print(
                     f"N={n:2d} in browsers: first exercise usable {summary(browser['usable'])}; "
                     f"Check-to-feedback {summary(browser['latency'], 1000, 'ms')}; "
@@ -209,6 +450,7 @@ def main() -> int:
                 )
                 for problem in browser["failed"][:3]:
                     print(f"      failure: {problem[:160]}")
+                shutdown_open_pages(room)
     return 0
 
 

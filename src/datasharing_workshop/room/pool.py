@@ -188,6 +188,7 @@ class RoomKernelManager(_VoilaKernelManager):
             }
         return {
             "open_pages": self.open_pages(),
+            "open_page_ids": sorted(self._handed_out),
             "pools": pools,
             # Every notebook Voilà has run into a pooled kernel (participant copies only).
             "pooled_notebooks": sorted(self.notebook_data),

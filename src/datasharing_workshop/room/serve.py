@@ -42,6 +42,8 @@ from .settings import (
 MARKER = ".datasharing-room"
 CARDS_FILE = "cards.html"
 PAGES_FILE = "pages.json"
+#: Seconds between a page taking a pooled kernel and the pool starting its replacement.
+POOL_REFILL_DELAY_S = 10.0
 #: Default most pages open at once, per group (a table of 4-6 people, a few tabs each).
 PAGES_PER_GROUP = 12
 #: On a hub: the folder (inside ``pages/``) with a facilitator's full notebooks.
@@ -278,6 +280,9 @@ def server_config(room: PreparedRoom):
     c.RoomKernelManager.kernel_pools_config = pool_config(
         s.pool_sizes, default=s.pool_size, server_ip=s.ip
     )
+    # A pool refills a little after a page took a kernel, not while a burst of pages (a
+    # whole room opening a breakout together) still needs the processor.
+    c.RoomKernelManager.fill_delay = POOL_REFILL_DELAY_S
     c.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT_S
     c.VoilaExecutor.startup_timeout = KERNEL_STARTUP_TIMEOUT_S
     c.VoilaConfiguration.show_tracebacks = False
