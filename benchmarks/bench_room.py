@@ -18,13 +18,13 @@ on their own laptops, not on the facilitator's:
   "Check-to-feedback" runs from the click message until the kernel sends "Saved for
   <group>". Memory per open page is the unique memory (USS) of the N pages' kernels plus
   the server's own unique memory shared among the N pages; resident memory is shown too.
-* **In browsers** (Debian's Chromium via Playwright, on this same machine; ``--browsers``):
+* **In browsers** (Debian's Chromium via Playwright, on this same machine; ``--browsers N``):
   N pages open at once; "usable" is when the first exercise's Check button is visible; then
   each page chooses an answer and presses Check until "Saved for <group>" shows.
 
 Usage::
 
-    python benchmarks/bench_room.py [--sizes 10 20 30] [--browsers]
+    python benchmarks/bench_room.py [--sizes 10 20 30] [--browsers 10]
 
 Prints p50 / p95 / max. This is a script, not a test: it asserts nothing. Targets (issue
 12): 0 failed pages at every N; at N = 30 server-side ready p95 <= 5 s and
@@ -135,8 +135,34 @@ def memory_mb(room, kernel_ids: set[str]) -> tuple[float, float, float, float]:
     return uss / 2**20, rss / 2**20, own.uss / 2**20, own.rss / 2**20
 
 
+def cpu_seconds(room) -> tuple[float, dict[str, float]]:
+    """Processor time used so far by the server process and by each kernel (by id)."""
+    import psutil
+
+    server = psutil.Process(room.process.pid)
+    times = server.cpu_times()
+    kernels = {}
+    for process in server.children(recursive=True):
+        try:
+            command = " ".join(process.cmdline())
+            t = process.cpu_times()
+        except psutil.Error:
+            continue
+        if "kernel-" in command:
+            kid = command.split("kernel-", 1)[1].split(".json", 1)[0]
+            kernels[kid] = t.user + t.system
+    return times.user + times.system, kernels
+
+
 # -- one page as a browser would use it, without drawing it ----------------------------------
-def _message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
+#: The kernel websocket protocol browsers use with Jupyter Server 2 (raw frames, no JSON
+#: re-encoding in the server).
+WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+
+
+def _message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> bytes:
+    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
     header = {
         "msg_id": uuid.uuid4().hex,
         "msg_type": msg_type,
@@ -145,25 +171,17 @@ def _message(msg_type: str, content: dict, session: str, metadata: dict | None =
         "date": datetime.now(timezone.utc).isoformat(),
         "version": "5.3",
     }
-    return json.dumps(
-        {
-            "header": header,
-            "parent_header": {},
-            "metadata": metadata or {},
-            "content": content,
-            "channel": "shell",
-            "buffers": [],
-        }
-    )
+    parts = [header, {}, metadata or {}, content]
+    return serialize_msg_to_ws_v1([json.dumps(p).encode() for p in parts], "shell")
 
 
 def _decode(raw) -> dict:
-    if isinstance(raw, bytes):  # Jupyter Server's binary frame: count, offsets, JSON first
-        count = int.from_bytes(raw[:4], "big")
-        offsets = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(count)]
-        end = offsets[1] if count > 1 else len(raw)
-        return json.loads(raw[offsets[0] : end])
-    return json.loads(raw)
+    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+
+    if isinstance(raw, str):
+        return json.loads(raw)
+    _channel, parts = deserialize_msg_from_ws_v1(raw)
+    return {"header": json.loads(parts[0]), "content": json.loads(parts[3])}
 
 
 class Page:
@@ -206,9 +224,11 @@ class Page:
             + f"/api/kernels/{self.kernel_id}/channels?session_id={self.session}"
             + f"&token={PARTICIPANT}"
         )
-        self.ws = await websocket_connect(ws_url, max_message_size=2**28)
+        self.ws = await websocket_connect(
+            ws_url, max_message_size=2**28, subprotocols=[WS_PROTOCOL]
+        )
         control = uuid.uuid4().hex
-        await self.ws.write_message(
+        await self._send(
             _message(
                 "comm_open",
                 {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
@@ -216,7 +236,7 @@ class Page:
                 {"version": CONTROL_PROTOCOL},
             )
         )
-        await self.ws.write_message(
+        await self._send(
             _message(
                 "comm_msg",
                 {"comm_id": control, "data": {"method": "request_states"}},
@@ -238,6 +258,9 @@ class Page:
         self.ready_s = time.perf_counter() - start
         if not self._check_button():
             self.problem = "no Check button in the first exercise"
+
+    async def _send(self, message: bytes) -> None:
+        await self.ws.write_message(message, binary=True)
 
     async def _receive(self):
         raw = await self.ws.read_message()
@@ -280,7 +303,7 @@ class Page:
                 state = {"value": True}
             else:
                 continue
-            await self.ws.write_message(
+            await self._send(
                 _message(
                     "comm_msg",
                     {
@@ -294,7 +317,7 @@ class Page:
     async def check(self) -> None:
         button = self._check_button()
         clicked = time.perf_counter()
-        await self.ws.write_message(
+        await self._send(
             _message(
                 "comm_msg",
                 {"comm_id": button, "data": {"method": "custom", "content": {"event": "click"}}},
@@ -397,7 +420,9 @@ def in_browsers(room, filename: str, n: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 30])
-    parser.add_argument("--browsers", action="store_true", help="also measure in Chromium")
+    parser.add_argument(
+        "--browsers", type=int, nargs="*", default=[], metavar="N", help="also in Chromium, at N"
+    )
     args = parser.parse_args()
     page = first_breakout()
     pool = max(args.sizes)
@@ -419,7 +444,9 @@ def main() -> int:
                     f"N={n:2d} pool of {pool} ready ({filled:.0f} s of waiting); "
                     f"load average {os.getloadavg()}"
                 )
+                server_before, kernels_before = cpu_seconds(room)
                 pages = asyncio.run(server_side_round(room, page.filename, n))
+                server_after, kernels_after = cpu_seconds(room)
                 good = [p for p in pages if not p.problem]
                 checks = [p.check_ms for p in good if not math.isnan(p.check_ms)]
                 failed = [p.problem for p in pages if p.problem]
@@ -436,10 +463,18 @@ def main() -> int:
                     f"{(rss + server_rss / per) / per:.0f} MB resident); "
                     f"load average {os.getloadavg()}"
                 )
+                served = [k for k in ids if k in kernels_before and k in kernels_after]
+                kernel_cpu = sum(kernels_after[k] - kernels_before[k] for k in served)
+                print(
+                    f"      processor time per page from request to Check done: server "
+                    f"{(server_after - server_before) / max(n, 1):.2f} s (includes starting "
+                    f"refills), kernel {kernel_cpu / max(len(served), 1):.2f} s "
+                    f"({len(served)} pooled kernels measured)"
+                )
                 for problem in failed[:3]:
                     print(f"      failure: {problem[:200]}")
                 shutdown_open_pages(room)
-                if not args.browsers:
+                if n not in args.browsers:
                     continue
                 wait_for_pool(room, page.filename, pool)
                 browser = in_browsers(room, page.filename, n)

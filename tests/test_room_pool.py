@@ -134,3 +134,10 @@ def test_the_request_info_socket_is_for_pooled_kernels_only(room):
     # socket checks the caller's address (here all callers are on loopback, so this test
     # can only show that the pooled kernel still waits, undisturbed).
     assert wait_for_pool(room, page) == ready
+
+
+def test_the_console_shows_the_pools_to_the_facilitator(room):
+    status, body = get(f"{room.url}/room/console?token={FACILITATOR}")
+    assert status == 200 and "Pages and kernels" in body and "--pool-size" in body
+    status, _ = get(f"{room.url}/room/api/kernels?token={PARTICIPANT}")
+    assert status == 403

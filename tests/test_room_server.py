@@ -50,6 +50,7 @@ PAGES_AND_APIS = [
     "/room/group/group-a",
     "/room/console",
     "/room/api/progress",
+    "/room/api/kernels",
     "/room/api/timer",
     "/room/report",
     "/room/cards",
@@ -117,6 +118,7 @@ def get_post(opener, url, data):
 REFUSED_TO_PARTICIPANTS = [
     "/room/console",
     "/room/api/progress",
+    "/room/api/kernels",
     "/room/report",
     "/room/cards",
     "/room/observe/classify_data",

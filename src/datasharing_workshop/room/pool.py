@@ -24,9 +24,13 @@ Voilà's pool:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import json
 from typing import Any
 
+from jupyter_client.session import Session
+from jupyter_server._tz import utcnow
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
@@ -151,6 +155,53 @@ class RoomKernelManager(_VoilaKernelManager):
         kernel_id = await super().start_kernel(*args, **kwargs)
         self._handed_out.add(kernel_id)
         return kernel_id
+
+    async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:
+        """Stop refilling, drop kernels not yet started or not yet ready, then Voilà's
+        shutdown (every kernel, pooled ones included)."""
+        self._started = False
+        pending = [t for pool in self._pools.values() for t in pool if not t.done()]
+        for pool in self._pools.values():
+            pool[:] = [t for t in pool if t.done()]
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(BaseException):
+                await task
+        await super().shutdown_all(*args, **kwargs)
+
+    # -- watching kernels (for culling) ------------------------------------------------------
+    def start_watching_activity(self, kernel_id: str) -> None:
+        """Jupyter Server's activity watch, with its cost cut: it fully decodes (checks the
+        signature, parses the dates of) every message a kernel sends, and a page sends
+        hundreds while it builds its widgets. Here only status messages are decoded; for the
+        others the message type is read from the header, the same facts as before."""
+        super().start_watching_activity(kernel_id)
+        kernel = self._kernels[kernel_id]
+        stream = kernel._activity_stream
+        session = Session(config=kernel.session.config, key=kernel.session.key)
+
+        def record_activity(msg_list: list) -> None:
+            _idents, fed = session.feed_identities(msg_list)
+            header = json.loads(bytes(fed[1]))
+            parent = json.loads(bytes(fed[2])) if len(fed) > 2 else {}
+            msg_type = header.get("msg_type")
+            parent_type = parent.get("msg_type") if parent else None
+            if (
+                self.track_message_type(msg_type)
+                or self.track_message_type(parent_type)
+                or kernel.execution_state == "busy"
+            ):
+                self.last_kernel_activity = kernel.last_activity = utcnow()
+            if msg_type == "status":
+                state = session.deserialize(fed)["content"]["execution_state"]
+                if self.track_message_type(parent_type):
+                    kernel.execution_state = state
+                elif kernel.execution_state == "starting" and state != "starting":
+                    kernel.execution_state = "idle"
+
+        stream.stop_on_recv()
+        stream.on_recv(record_activity)
 
     # -- what the room reads ----------------------------------------------------------------
     def pooled_kernel_ids(self) -> set[str]:

@@ -43,7 +43,7 @@ MARKER = ".datasharing-room"
 CARDS_FILE = "cards.html"
 PAGES_FILE = "pages.json"
 #: Seconds between a page taking a pooled kernel and the pool starting its replacement.
-POOL_REFILL_DELAY_S = 10.0
+POOL_REFILL_DELAY_S = 30.0
 #: Default most pages open at once, per group (a table of 4-6 people, a few tabs each).
 PAGES_PER_GROUP = 12
 #: On a hub: the folder (inside ``pages/``) with a facilitator's full notebooks.
