@@ -39,7 +39,7 @@ from pydantic import Field, ValidationError
 from ..errors import ContentError, Problem
 from .locations import GUIDE_ENV, own_or_shipped
 from .models import Entry, Text
-from .yaml_source import alias_problems, display_path, format_field, load_as_written
+from .yaml_source import alias_problems, compose, data_as_written, display_path, format_field
 
 __all__ = [
     "GUIDE_ENV",
@@ -124,10 +124,11 @@ def _read_page(path: Path) -> GuidePage:
             ]
         )
     try:
-        aliases = alias_problems(shown, yaml.compose(match.group(1), Loader=yaml.SafeLoader))
+        node = compose(match.group(1))  # parsed once, for the alias check and the data
+        aliases = alias_problems(shown, node)
         if aliases:
             raise ContentError(aliases)
-        data = load_as_written(match.group(1)) or {}
+        data = data_as_written(node) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1

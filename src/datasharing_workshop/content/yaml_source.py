@@ -83,7 +83,12 @@ def data_as_written(node: yaml.Node | None) -> Any:
 
 def load_as_written(text: str) -> Any:
     """Parse YAML text (such as a page's front matter) keeping every scalar as written."""
-    return data_as_written(yaml.compose(text, Loader=_Loader))
+    return data_as_written(compose(text))
+
+
+def compose(text: str) -> yaml.Node | None:
+    """YAML text as a node tree, with libyaml's parser when PyYAML has it."""
+    return yaml.compose(text, Loader=_Loader)
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
