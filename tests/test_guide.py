@@ -335,3 +335,12 @@ def test_every_page_renders_and_no_relative_markdown_link_survives():
         assert f"<h1>{page.title}</h1>" in html.replace("&quot;", '"')
         assert not re.search(r'href="[^":]*\.md(#[^"]*)?"', html), page.stem
         assert not re.search(r'href="[^":]*\.ipynb', html), page.stem
+
+
+def test_front_matter_aliases_and_bad_yaml_are_reported_with_their_file(tmp_path):
+    (tmp_path / "notes.md").write_text("---\ntitle: &t Notes\nsummary: *t\n---\n", "utf-8")
+    with pytest.raises(ContentError, match=r"notes\.md:2: summary: YAML aliases"):
+        guide_pages(tmp_path)
+    (tmp_path / "notes.md").write_text("---\ntitle: [Notes\n---\n", "utf-8")
+    with pytest.raises(ContentError, match=r"notes\.md:\d+: front matter is not valid YAML"):
+        guide_pages(tmp_path)
