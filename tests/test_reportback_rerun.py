@@ -130,3 +130,13 @@ def test_answers_from_a_row_id(played):
         middle = every[len(every) // 2].id
         assert store.answers(W, from_id=middle) == [r for r in every if r.id >= middle]
         assert store.answers(from_id=every[-1].id + 1) == []
+
+
+def test_a_rerun_on_a_postgresql_store_reads_what_was_saved_since(postgresql_store):
+    simulate_workshop(postgresql_store, W, groups=3, seed=4)
+    forget()
+    before = shown(postgresql_store)
+    retry(postgresql_store, random.Random(2), 4)
+    rerun = shown(postgresql_store)
+    assert rerun == fresh(postgresql_store)
+    assert rerun != before
