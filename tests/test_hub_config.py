@@ -244,3 +244,20 @@ def test_hub_authorizer_checks_hub_scopes_then_the_role(
     monkeypatch.setenv(ROLE_ENV, "facilitator")
     assert authorizer.is_authorized(handler, owner, action, resource) is True
     assert authorizer.is_authorized(handler, other, action, resource) is False
+
+
+def test_every_script_request_of_the_room_pages_sends_the_xsrf_token():
+    """On a hub, JupyterHub takes its login cookie on a script's fetch() only with the
+    X-XSRFToken header; one fetch without it sends the page through OAuth again, which
+    renews the token and breaks every other poll of that page."""
+    import re
+
+    templates = REPO / "src" / "datasharing_workshop" / "room" / "templates"
+    calls = [
+        (page.name, call)
+        for page in sorted(templates.glob("*.html"))
+        for call in re.findall(r"fetch\([^)]*\)", page.read_text(encoding="utf-8"))
+    ]
+    assert calls, "the room's pages poll the server with fetch()"
+    missing = [(name, call) for name, call in calls if '"X-XSRFToken"' not in call]
+    assert not missing, missing
