@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "ownership": 0,
     "text_safety": 0,
     "crash_log": 0,
+    "lazy_iri": 0,
     # The shipped content, notebooks and guide (data read through importlib.resources).
     "kit": 0,
     "content": 1,

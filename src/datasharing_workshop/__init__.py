@@ -7,3 +7,9 @@ is imported here.
 """
 
 __version__ = "0.1.0"
+
+from . import lazy_iri
+
+# nbformat's schema checks would otherwise build an IRI grammar in every process (see
+# lazy_iri): seconds before the kit can read a notebook.
+lazy_iri.install()
