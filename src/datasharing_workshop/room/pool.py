@@ -134,9 +134,23 @@ class RoomKernelManager(_VoilaKernelManager):
         self._connected.setdefault(kernel_id, asyncio.Event()).set()
 
     # -- handing out ------------------------------------------------------------------------
+    def _drop_failed(self, notebook_name: str) -> None:
+        """Take kernels that failed to start out of the pool (Voilà would hand them to a
+        visitor as an error page) and start others in their place."""
+        pool = self._pools.get(notebook_name) or []
+        failed = [t for t in pool if t.done() and (t.cancelled() or t.exception() is not None)]
+        if failed:
+            pool[:] = [t for t in pool if t not in failed]
+            self.fill_if_needed(delay=0, notebook_name=notebook_name)
+
+    def get_pool_size(self, notebook_name: str) -> int:
+        self._drop_failed(notebook_name)
+        return super().get_pool_size(notebook_name)
+
     async def get_rendered_notebook(
         self, notebook_name: str, extra_kernel_env_variables=None, **kw
     ):
+        self._drop_failed(notebook_name)
         pool = self._pools.get(notebook_name) or []
         if pool and not pool[0].done():
             # A visitor waits for this one: let it start before the other refills.
@@ -229,6 +243,7 @@ class RoomKernelManager(_VoilaKernelManager):
         """What the facilitator's console shows: open pages, and each page's pool."""
         pools = {}
         for page in sorted(self._pages):
+            self._drop_failed(page)
             tasks = self._pools.get(page, [])
             ready = [t for t in tasks if t.done() and not t.cancelled() and t.exception() is None]
             pools[page] = {
