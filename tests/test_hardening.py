@@ -313,29 +313,6 @@ def test_internal_error_prints_one_line_and_where_the_details_are(monkeypatch, c
 # ------------------------------------------------------------------------ no hangs
 
 
-def test_serve_damaged_notebook_exits_2_naming_it(tmp_path, capsys):
-    """A damaged notebook is bad input: `serve` exited 1 (a "build failure") for it. In
-    process here, because importing nbformat's schema checks alone can take longer than the
-    family's 5 s (see test_bad_input_family.py for `app` and `build`)."""
-    import shutil
-
-    repo = Path(__file__).resolve().parents[1]
-    shutil.copytree(repo / "notebooks", tmp_path / "notebooks")
-    breakout = next(
-        p
-        for p in sorted((tmp_path / "notebooks").glob("*.ipynb"))
-        if '"exercise"' in p.read_text(encoding="utf-8")
-    )
-    breakout.write_text('{"cells": [', encoding="utf-8")
-    config = (repo / "tests" / "fixtures" / "handouts" / "workshop.yml").read_text()
-    (tmp_path / "workshop.yml").write_text(config, encoding="utf-8")
-    argv = ["serve", "--prepare-only", "--config", str(tmp_path / "workshop.yml")]
-    assert main([*argv, "--output", str(tmp_path / "room")]) == 2
-    err = capsys.readouterr().err
-    assert f"{breakout.name}: cannot read the notebook" in err, err
-    assert "Traceback" not in err
-
-
 def test_regex_with_nested_quantifiers_is_refused():
     assert backtracking_problem(r"^(\w+\s?)+$")
     assert backtracking_problem(r"(a|ab)+")
