@@ -96,10 +96,12 @@ def build(
         description="Blocking",
     )
     saved_threshold = previous.get("threshold")
-    threshold = widgets.IntSlider(
-        value=saved_threshold if isinstance(saved_threshold, int) else MAX_SCORE // 2,
-        min=1,
-        max=MAX_SCORE,
+    # A list rather than a slider: ipywidgets' slider handle carries no accessible name
+    # (axe: aria-input-field-name), while a <select> is labelled by its description.
+    valid = isinstance(saved_threshold, int) and 1 <= saved_threshold <= MAX_SCORE
+    threshold = widgets.Dropdown(
+        options=[(str(k), k) for k in range(1, MAX_SCORE + 1)],
+        value=saved_threshold if valid else MAX_SCORE // 2,
         description="Threshold",
     )
     error = widgets.RadioButtons(
@@ -107,7 +109,7 @@ def build(
         value=pick("error", ERRORS) or None,
         description="Worse here",
     )
-    for control in (method, blocking):
+    for control in (method, blocking, threshold):
         control.style = {"description_width": "8em"}
     result = widgets.HTML(value=result_html(scenario, method.value, blocking.value, 1))
 
@@ -166,7 +168,7 @@ def build(
         saved_problem=saved_problem,
     )
     box.method_choice, box.blocking_choice = method, blocking
-    box.threshold_slider, box.error_choice, box.result_line = threshold, error, result
+    box.threshold_choice, box.error_choice, box.result_line = threshold, error, result
     return box
 
 
