@@ -201,23 +201,50 @@ guide = reference_card(
 )
 
 
+def _either(ids: tuple[str, ...] | list[str]) -> str:
+    """ "Birth year or ZIP code": labels after the first lose their capital (not an acronym's)."""
+    names = [LABELS[i] for i in ids]
+    later = [n if n[1:2].isupper() else n[:1].lower() + n[1:] for n in names[1:]]
+    return " or ".join(names[:1] + later)
+
+
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:
     """The facilitator's key: every scenario's right choices and why."""
     from IPython.display import HTML
 
+    return HTML(answer_key_html(scenario_set=scenario_set, jurisdiction=jurisdiction))
+
+
+def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> str:
+    """One table per scenario (choice, right answer, why), as the other breakouts' keys."""
     catalogue = load_catalogue(jurisdiction or "ct")
-    parts = []
-    for sc in load_scenarios(EXERCISE, jurisdiction, scenario_set):
+    scenarios = load_scenarios(EXERCISE, jurisdiction or "ct", scenario_set or DEFAULT_SET)
+    parts = ['<div class="dsw-answer-key">', "<h2>Answer key: linking datasets</h2>"]
+    for i, sc in enumerate(scenarios, start=1):
         k, why = sc.key, sc.explanations
+        rows = [
+            ("Method", _either(k.method), why.method),
+            ("Blocking", _either(k.blocking), why.blocking),
+            ("Threshold", f"{k.threshold_min} to {k.threshold_max}", why.threshold),
+            ("Worse here", LABELS[k.error], why.error),
+        ]
+        body = "".join(
+            f'<tr><th scope="row">{escape(choice)}</th><td>{escape(right)}</td>'
+            f"<td>{escape(reason)}</td></tr>"
+            for choice, right, reason in rows
+        )
         section = catalogue.section(sc.source)
         parts.append(
-            f"<h3>{escape(sc.title)}</h3><ul>"
-            f"<li>Method: {escape(' or '.join(LABELS[m] for m in k.method))}. "
-            f"{escape(why.method)}</li>"
-            f"<li>Blocking: {escape(' or '.join(LABELS[b] for b in k.blocking))}. "
-            f"{escape(why.blocking)}</li>"
-            f"<li>Threshold: {k.threshold_min} to {k.threshold_max}. {escape(why.threshold)}</li>"
-            f"<li>Worse here: {escape(LABELS[k.error])}. {escape(why.error)}</li></ul>"
-            f"<p>Playbook: {escape(section.title)}</p>"
+            f"<h3>{i}. {escape(sc.title)} <small>({escape(sc.difficulty)})</small></h3>\n"
+            f'<table class="dsw-table"><thead><tr><th scope="col">Choice</th>'
+            f'<th scope="col">Right answer</th><th scope="col">Why</th></tr></thead>'
+            f"<tbody>{body}</tbody></table>\n"
+            + (
+                f"<p><strong>Facilitator notes:</strong> {escape(sc.facilitator_notes)}</p>\n"
+                if sc.facilitator_notes
+                else ""
+            )
+            + f"<p>Playbook: {html_link(section.title, section.url)}</p>"
         )
-    return HTML('<div class="dsw-answer-key">' + "\n".join(parts) + "</div>")
+    parts.append("</div>")
+    return "\n".join(parts)
