@@ -7,9 +7,11 @@ errors keep field paths; this module joins the two.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,6 +186,25 @@ def _duplicate_keys(doc_path: str, node: yaml.Node | None, loc: tuple = ()) -> l
     return problems
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a file is parsed.
+
+    A parse makes tens of thousands of nodes that all stay alive until it ends, and each
+    one counts towards the next full collection, which walks every one of them again: a
+    scenario file 8x longer took 20 to 40x the time. Parsing makes no reference cycles
+    (aliases are refused), so nothing waits for the collector meanwhile.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:
     """Parse one YAML file.
 
@@ -211,6 +232,12 @@ def read_yaml(path: Path, root: Path | None = None) -> YamlDocument:
         raise ContentError([Problem(shown, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError([Problem(shown, "", f"cannot be read as UTF-8 text ({exc})")]) from None
+    with _cyclic_gc_paused():
+        return _parse(path, shown, text)
+
+
+def _parse(path: Path, shown: str, text: str) -> YamlDocument:
+    node = None
     try:
         node = yaml.compose(text, Loader=_Loader)
         aliases = alias_problems(shown, node)
