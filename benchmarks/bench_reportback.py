@@ -2,10 +2,10 @@
 
 The report-back notebook is re-run during the discussion, so the whole report, from
 reading the store to the last chart, should take under 200 ms (the issue's target). This
-script fills a temporary store with 40 groups, each with 60 latest answers: the real
-breakouts (every classify-data and transfer-channel scenario, judged by the breakouts' own
-verdict functions) plus answers to three breakouts the report-back does not know yet,
-which it shows generically. Each group also gets two observer notes.
+script fills a temporary store with 40 groups, each with 60 latest answers: every
+registered breakout played by the kit's own simulation (judged by each breakout's Check,
+with seeded mistakes), topped up with answers to three breakouts the report-back does not
+know yet, which it shows generically. Each group also gets two observer notes.
 
 Usage::
 
@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.groups} groups x {args.answers} answers = {saved} answers saved "
             f"in {time.perf_counter() - t0:.1f} s"
         )
+        with AnswerStore(path) as store:
+            known = sum(r.exercise not in FUTURE for r in store.latest_answers(WORKSHOP))
+        print(f"  of the latest answers, {known} are to the registered breakouts")
 
         def load():
             return load_report(WORKSHOP, store_path=path)
