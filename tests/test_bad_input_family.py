@@ -461,6 +461,7 @@ def run_case(case: Case, tmp: Path) -> subprocess.CompletedProcess[str]:
         if handle is not None:
             handle.close()
     used = children_cpu() - before
+    print(f"processor time to refuse: {used:.2f} s")  # seen with -s, for the tally
     assert used <= HANG_BOUND, (
         f"{used:.1f} s of processor time to refuse this input (bound {HANG_BOUND:.0f} s)"
     )
