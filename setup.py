@@ -25,7 +25,13 @@ EXCLUDE = ["*__pycache__*", "*.ipynb_checkpoints*"]
 packages = find_packages("src")
 package_dir = {"": "src"}
 package_data = {
-    "datasharing_workshop": ["py.typed", "templates/**/*", "room/templates/*", "kit/workshop.yml"]
+    "datasharing_workshop": [
+        "py.typed",
+        "templates/**/*",
+        "room/templates/*",
+        "room/jupyter/**/*",
+        "kit/workshop.yml",
+    ]
 }
 for name, folder in SHIPPED.items():
     package = f"datasharing_workshop.kit.{name}"

@@ -12,6 +12,7 @@ from urllib.request import urlopen
 
 import nbformat
 import pytest
+from helpers.offline_pages import fetched_from_elsewhere
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from datasharing_workshop.cli import main
@@ -142,10 +143,15 @@ def test_parameters_need_exactly_one_parameters_cell_and_known_names():
 
 def test_voila_serves_the_folder_on_this_computer_only_without_sources(tmp_path):
     command = voila_command(tmp_path, port=9001)
-    assert command[1:4] == ["-m", "voila", str(tmp_path)]
-    assert {"--no-browser", "--Voila.ip=127.0.0.1", "--port=9001", "--strip_sources=True"} <= set(
-        command
-    )
+    # Voilà itself, started with the kit's page template on Jupyter's data path.
+    assert command[1:4] == ["-m", "datasharing_workshop.room.voila_template", str(tmp_path)]
+    assert {
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        "--port=9001",
+        "--strip_sources=True",
+        "--template=datasharing",
+    } <= set(command)
     # The same patience for slow cells and kernels as `serve` (not nbclient's 4 s).
     from datasharing_workshop.room.settings import IOPUB_TIMEOUT_S, KERNEL_STARTUP_TIMEOUT_S
 
@@ -216,6 +222,8 @@ def test_voila_serves_the_breakouts_without_facilitator_content(tmp_path):
             assert key not in page  # the answer-key cell did not run
             assert "Debrief (facilitators)" not in page
             assert "from datasharing_workshop" not in page  # sources stripped
+            # Nothing from the internet (rooms without a network; no third party told).
+            assert fetched_from_elsewhere(page) == []
     finally:
         process.terminate()
         process.wait()

@@ -15,6 +15,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 from helpers.notebooks import REPORT_BACK
+from helpers.offline_pages import fetched_from_elsewhere
 from helpers.room_server import FACILITATOR, PARTICIPANT, running_room
 
 GROUPS = ["Group A", "Group B"]
@@ -200,6 +201,19 @@ def test_a_participant_page_renders_without_answer_keys(room):
     assert "application/vnd.jupyter.widget-view+json" in body
     for secret in SECRETS:
         assert secret not in body
+    # The kit's page template: nothing fetched from the internet, and the notice for a
+    # page whose kernel was stopped.
+    assert fetched_from_elsewhere(body) == []
+    assert 'id="dsw-page-closed"' in body
+
+
+@pytest.mark.notebook
+def test_every_room_page_loads_nothing_from_other_sites(room):
+    pages = ["/room/", "/room/group/group-a", "/room/console", "/room/report", "/room/cards"]
+    for path in [*pages, "/room/observe/classify_data"]:
+        status, _, body = get(f"{room.url}{path}?token={FACILITATOR}")
+        assert status == 200, path
+        assert fetched_from_elsewhere(body) == [], path
 
 
 def post(url: str, fields: dict[str, str]) -> tuple[int, str, str]:

@@ -11,8 +11,10 @@ kernels, and a handout build shows each group's answers under that group.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 from bs4 import BeautifulSoup
@@ -32,6 +34,8 @@ BREAKOUTS = [
 PAGE_MS = 240_000
 #: The console's bound: within 5 s of the last Check.
 CONSOLE_MS = 5_000
+#: A page asks every 20 s whether its kernel still runs; a bound, not a speed target.
+NOTICE_MS = 120_000
 
 
 def scenario_index(group: int, member: int) -> int:
@@ -91,10 +95,16 @@ def _work_the_room(browser, room, contexts, frames, artifact_path) -> None:
     console.get_by_role("heading", name="Where each group stands").wait_for()
 
     people = []
+    elsewhere: list[str] = []
+
+    def leaves(url: str) -> bool:
+        return not url.startswith((room.url, "data:", "blob:"))
+
     for g, group in enumerate(GROUPS):
         for member in range(MEMBERS):
             context = browser.new_context()
             contexts.append(context)
+            context.on("request", lambda r: elsewhere.append(r.url) if leaves(r.url) else None)
             page = context.new_page()
             page.set_default_timeout(PAGE_MS)
             people.append((g, group, member, page))
@@ -147,6 +157,50 @@ def _work_the_room(browser, room, contexts, frames, artifact_path) -> None:
             cell.filter(has_text="(3 of").wait_for(timeout=CONSOLE_MS)
     console.locator("#attempts").filter(has_text="24").wait_for(timeout=CONSOLE_MS)
     console.screenshot(path=artifact_path("room", "console.png"), full_page=True)
+    # Nothing came from the internet: rooms may have none, and no third party learns who
+    # is in the workshop.
+    assert elsewhere == [], elsewhere
+
+
+def test_a_page_whose_kernel_was_stopped_says_so_and_reloads_with_its_answer(browser, tmp_path):
+    """An idle page's kernel is stopped by the culler (``--cull-after``). The page must then
+    say so and offer a reload, not keep a Check button that silently does nothing. Here the
+    facilitator stops the kernel through Jupyter's API, as the culler does, so the test does
+    not wait a minute for the culler."""
+    stem = BREAKOUTS[0][0]
+    with running_room(tmp_path, groups=["Group A"], notebooks=[stem]) as room:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.set_default_timeout(PAGE_MS)
+            page.goto(f"{room.url}/voila/render/{stem}.ipynb?group=group-a&token={PARTICIPANT}")
+            box = page.locator(".dsw-exercise").first
+            box.get_by_role("button", name="Check").wait_for()
+            answer_something(box)
+            box.get_by_role("button", name="Check").click()
+            box.get_by_text("✔ Saved for Group A").wait_for()
+            notice = page.locator("#dsw-page-closed")
+            assert not notice.is_visible()
+
+            config = json.loads(page.locator("#jupyter-config-data").text_content())
+            stop = urllib.request.Request(
+                f"{room.url}/api/kernels/{config['kernelId']}?token={FACILITATOR}",
+                method="DELETE",
+            )
+            with urllib.request.urlopen(stop, timeout=120) as response:
+                assert response.status == 204
+            notice.wait_for(state="visible", timeout=NOTICE_MS)
+            assert "This page has been closed" in notice.inner_text()
+
+            page.get_by_role("button", name="Reload the page").click()
+            box = page.locator(".dsw-exercise").first
+            box.get_by_role("button", name="Check").wait_for()
+            assert not page.locator("#dsw-page-closed").is_visible()
+            # The checked answer came back from the store with the page.
+            chosen = box.locator("select").first.evaluate("select => select.selectedIndex")
+            assert chosen == 1
+        finally:
+            context.close()
 
 
 def _check_handouts(home, room) -> None:

@@ -45,6 +45,7 @@ from ..notebook.contract import (
 )
 from ..ownership import OwnedFolder, participant_copies_only
 from .settings import IOPUB_TIMEOUT_S, KERNEL_STARTUP_TIMEOUT_S
+from .voila_template import TEMPLATE
 
 # Tags, parameter names and metadata are the notebook contract's (one home for the
 # handouts, the app and the room): ALLOWED_TAGS, PARTICIPANT_REMOVED_TAGS, INJECTED_TAG,
@@ -227,12 +228,13 @@ def voila_command(folder: Path, *, port: int = DEFAULT_PORT) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "voila",
+        "datasharing_workshop.room.voila_template",  # Voilà, with the kit's template found
         str(folder),
         "--no-browser",
         "--Voila.ip=127.0.0.1",
         f"--port={port}",
         "--strip_sources=True",
+        f"--template={TEMPLATE}",
         # The same patience as `serve`: nbclient's 4 s default drops a slow cell's output.
         f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
         f"--VoilaExecutor.startup_timeout={KERNEL_STARTUP_TIMEOUT_S}",

@@ -223,6 +223,10 @@ class RoomApp(ExtensionApp):
         if isinstance(server.kernel_manager, RoomKernelManager):
             give_voila_its_settings(server, voila_configuration, template_paths)
         server.web_app.settings["room_server_ip"] = server.ip
+        # Voilà's pages load MathJax from a CDN as soon as an output is drawn (its
+        # "fullMathjaxUrl"); without a URL the page uses the typesetter it bundles. Rooms may
+        # have no internet, and no third party should learn who is in the workshop.
+        server.web_app.settings["mathjax_url"] = ""
         self.handlers.extend(
             [
                 (r"/room/?", StartHandler),

@@ -38,6 +38,7 @@ from .settings import (
     is_loopback,
     random_code,
 )
+from .voila_template import TEMPLATE, use_in_this_process
 
 MARKER = ".datasharing-room"
 CARDS_FILE = "cards.html"
@@ -287,6 +288,7 @@ def server_config(room: PreparedRoom):
     c.VoilaExecutor.startup_timeout = KERNEL_STARTUP_TIMEOUT_S
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.strip_sources = True
+    c.VoilaConfiguration.template = TEMPLATE
     return c
 
 
@@ -331,6 +333,7 @@ def serve_hub(room: PreparedRoom) -> int:
     # itself says which extensions load (Jupyter Server reads it both when starting and
     # when linking the extension, so a subclass would not do).
     RoomApp.serverapp_config = {"jpserver_extensions": hub_extensions(room.hub_role)}
+    use_in_this_process()
     server = RoomApp.initialize_server(argv=[], config=hub_server_config(room))
     server.start()
     return 0
@@ -347,6 +350,7 @@ def serve_room(room: PreparedRoom) -> int:
     _port_free(room.settings.ip, room.settings.port)
     print("Press Ctrl+C to stop the room.", flush=True)
     config = server_config(room)
+    use_in_this_process()
     # ExtensionApp.launch_instance drops a config passed to it, so start the way it does.
     server = RoomApp.initialize_server(argv=[], config=config)
     with contextlib.suppress(KeyboardInterrupt):  # the server handles Ctrl+C itself
