@@ -108,9 +108,16 @@ def build(
         options=[(LABELS[e], e) for e in ERRORS],
         value=pick("error", ERRORS) or None,
         description="Worse here",
+        tooltip="Which error would do more harm for this use",
     )
-    for control in (method, blocking, threshold):
+    # Wide enough for the longest choice ("— choose what to block on —") and the error
+    # labels on one line each, as breakout 2's channel list.
+    for control in (method, blocking, threshold, error):
         control.style = {"description_width": "8em"}
+    for control in (method, blocking):
+        control.layout = widgets.Layout(width="32em")
+    threshold.layout = widgets.Layout(width="16em")
+    error.layout = widgets.Layout(width="auto")
     result = widgets.HTML(value=result_html(scenario, method.value, blocking.value, 1))
 
     def update(_change: Any = None) -> None:
