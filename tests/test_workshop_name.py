@@ -78,6 +78,51 @@ def test_simulate_saves_under_the_configured_name(workshop_folder, capsys):
         assert opened.workshops() == ["spring-2026"]
 
 
+def test_every_command_uses_the_store_workshop_yml_names(workshop_folder, monkeypatch, capsys):
+    """simulate and answers read and write workshop.yml's store_path (relative to it), as
+    build and serve do; $DATASHARING_WORKSHOP_STORE pointing elsewhere does not split them."""
+    (workshop_folder / "workshop.yml").write_text(
+        "workshop_id: spring-2026\nstore_path: data/room.sqlite\n", encoding="utf-8"
+    )
+    (workshop_folder / "data").mkdir()
+    elsewhere = workshop_folder / "elsewhere.sqlite"
+    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(elsewhere))
+    assert main(["simulate", "--groups", "1", "--notes", "0"]) == 0
+    store = workshop_folder / "data" / "room.sqlite"
+    assert str(store) in capsys.readouterr().err
+    assert not elsewhere.exists()
+    with AnswerStore(store, create=False) as opened:
+        assert opened.workshops() == ["spring-2026"]
+    assert main(["answers", "list-workshops"]) == 0
+    assert capsys.readouterr().out.split() == ["spring-2026"]
+    # The variable is put back after the command (main runs twice in one process here).
+    import os
+
+    assert os.environ["DATASHARING_WORKSHOP_STORE"] == str(elsewhere)
+
+
+def test_a_notebook_saves_to_the_store_workshop_yml_names(workshop_folder, monkeypatch):
+    """A notebook run in JupyterLab (no store_path parameter) saves where build and serve
+    read: workshop.yml's store_path, found like its workshop_id; an edit is seen at once."""
+    from datasharing_workshop.widgets.common import ExerciseSettings
+
+    config = workshop_folder / "workshop.yml"
+    config.write_text("workshop_id: spring-2026\nstore_path: room.sqlite\n", encoding="utf-8")
+    monkeypatch.setenv("DATASHARING_WORKSHOP_STORE", str(workshop_folder / "elsewhere.sqlite"))
+    settings = ExerciseSettings(group="Group A")
+    assert settings.workshop_id == "spring-2026"
+    assert settings.store_file == workshop_folder / "room.sqlite"
+    config.write_text("workshop_id: spring-2026\nstore_path: x/y.sqlite\n", encoding="utf-8")
+    import os
+
+    os.utime(config, ns=(0, config.stat().st_mtime_ns + 10**9))  # a new version on disk
+    assert settings.store_file == workshop_folder / "x" / "y.sqlite"
+    # Without store_path in workshop.yml the environment chooses, as before.
+    config.write_text("workshop_id: spring-2026\n", encoding="utf-8")
+    os.utime(config, ns=(0, config.stat().st_mtime_ns + 2 * 10**9))
+    assert settings.store_file == workshop_folder / "elsewhere.sqlite"
+
+
 def _store_with(path: Path, workshop: str) -> None:
     with AnswerStore(path) as store:
         store.record_answer(

@@ -108,11 +108,17 @@ def _workshop_in_use(config: Path | None) -> Iterator[None]:
     afterwards so that calling :func:`main` twice in one process (tests) starts clean.
     """
     from ..content.locations import CONTENT_ENV, GUIDE_ENV, find_config, use_workshop
+    from ..content.workshop_name import CONFIG_ENV
 
-    saved = {name: os.environ.get(name) for name in (CONTENT_ENV, GUIDE_ENV)}
-    config = config if config is not None else find_config()
+    saved = {name: os.environ.get(name) for name in (CONTENT_ENV, GUIDE_ENV, CONFIG_ENV)}
+    named = config is not None
+    config = config if named else find_config()
     if config is not None and Path(config).is_file():
         use_workshop(Path(config))
+        # Kernels and this process find the same workshop.yml, with its name and store
+        # (a $DATASHARING_WORKSHOP_CONFIG set on purpose wins over the folder's own file).
+        if named or not os.environ.get(CONFIG_ENV):
+            os.environ[CONFIG_ENV] = str(Path(config).absolute())
     try:
         yield
     finally:

@@ -8,6 +8,7 @@ else ``workshop.yml`` in the current folder or the nearest folder above it.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -57,6 +58,44 @@ def configured_workshop_id(config: str | os.PathLike[str] | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"{path}: workshop_id: expected the workshop's name, got {value!r}")
     return value.strip()
+
+
+def configured_store_path(config: str | os.PathLike[str] | None = None) -> str:
+    """``store_path`` of the workshop config (default: :func:`find_config`), or "".
+
+    A file is returned as an absolute path, taken relative to the config's folder as
+    ``build`` and ``serve`` read it; a ``postgresql://`` URL as written. "" when there is no
+    config, it names no store, or it cannot be read (the command or notebook that needs
+    the config reports that itself).
+    """
+    path = Path(config) if config else find_config()
+    if path is None:
+        return ""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return ""
+    return _store_path_in(str(path.absolute()), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _store_path_in(path: str, stamp: int) -> str:
+    """Read once per file version: a notebook asks on every Check."""
+    from ..errors import ContentError
+    from .yaml_source import read_yaml
+
+    try:
+        data = read_yaml(Path(path)).data
+    except ContentError:
+        return ""
+    chosen = data.get("store_path") if isinstance(data, dict) else None
+    if not isinstance(chosen, str) or not chosen.strip():
+        return ""
+    chosen = chosen.strip()
+    scheme, sep, _ = chosen.partition("://")
+    if sep and scheme.isalpha():  # a URL (the store checks it), never a path
+        return chosen
+    return os.fspath(Path(path).parent / Path(chosen).expanduser())
 
 
 def other_workshops_note(found: list[str], wanted: str) -> str:

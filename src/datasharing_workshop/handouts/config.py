@@ -232,7 +232,7 @@ def load_workshop(path: Path | str = DEFAULT_CONFIG) -> Workshop:
     if chosen and not is_store_url(chosen):  # a file is relative to workshop.yml; a URL is not
         chosen = os.fspath(base / Path(chosen).expanduser())
     try:
-        store = resolve_store_path(chosen or None)
+        store = resolve_store_path(chosen or None, from_config=False)
     except StoreError as exc:
         if not config.store_path:
             raise  # from $DATASHARING_WORKSHOP_STORE, which the message names

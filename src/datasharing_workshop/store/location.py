@@ -177,7 +177,9 @@ def _without_password(text: str) -> str:
     return f"{scheme}{sep}{netloc}{slash}{tail}"
 
 
-def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path | StoreURL:
+def resolve_store_path(
+    explicit: str | os.PathLike[str] | None = None, *, from_config: bool = True
+) -> Path | StoreURL:
     """Return the answer store to use: a file :class:`~pathlib.Path` or a :class:`StoreURL`.
 
     Parameters
@@ -185,12 +187,17 @@ def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path |
     explicit
         A path or ``postgresql://`` URL chosen by the caller, usually the notebook
         parameter ``store_path``. Used when given and not blank.
+    from_config
+        Whether to look for the workshop config's ``store_path`` (False for the config's
+        own loader, which has just found it blank).
 
     Returns
     -------
     pathlib.Path or StoreURL
-        ``explicit`` if given, else the ``DATASHARING_WORKSHOP_STORE`` environment
-        variable if set and not blank, else ``answers.sqlite`` in the user data folder
+        ``explicit`` if given, else the ``store_path`` of the workshop config
+        (``$DATASHARING_WORKSHOP_CONFIG``, else the nearest ``workshop.yml``), else the
+        ``DATASHARING_WORKSHOP_STORE`` environment variable if set and not blank, else
+        ``answers.sqlite`` in the user data folder
         (``platformdirs.user_data_path("datasharing-workshop")``). ``~`` is expanded in
         paths.
 
@@ -205,7 +212,11 @@ def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path |
     if explicit is not None and os.fspath(explicit).strip():
         chosen = os.fspath(explicit)
     else:
-        chosen = os.environ.get(ENV_VAR, "")
+        # One store for the whole workshop: the one workshop.yml names, as build and serve
+        # read it, before any default.
+        from ..content.workshop_name import configured_store_path
+
+        chosen = (configured_store_path() if from_config else "") or os.environ.get(ENV_VAR, "")
     if chosen.strip():
         if is_store_url(chosen):
             return store_url(chosen)

@@ -99,7 +99,8 @@ class ExerciseSettings:
     scenario_set
         Folder of scenarios under ``exercises/<jurisdiction>/scenarios/``.
     store_path
-        The answer store file; empty means ``$DATASHARING_WORKSHOP_STORE`` or the default.
+        The answer store file; empty means workshop.yml's ``store_path``, else
+        ``$DATASHARING_WORKSHOP_STORE`` or the default.
     jurisdiction
         Catalogue id (``ct``) or folder.
     """

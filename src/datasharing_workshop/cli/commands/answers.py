@@ -29,8 +29,9 @@ def register(subparsers: Any) -> None:
         help=HELP,
         description=(
             "Read the answer store that the exercise notebooks write to when a group "
-            "presses Check. The store is --store, else $DATASHARING_WORKSHOP_STORE, else "
-            "answers.sqlite in your user data folder."
+            "presses Check. The store is --store, else the store_path of the workshop config "
+            "(--config, or workshop.yml here or above), else $DATASHARING_WORKSHOP_STORE, "
+            "else answers.sqlite in your user data folder."
         ),
     )
     actions = parser.add_subparsers(dest="answers_action", metavar="ACTION")
@@ -98,7 +99,10 @@ def _add_store_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
         metavar="PATH",
-        help="answer store file (default: $DATASHARING_WORKSHOP_STORE or the user data folder)",
+        help=(
+            "answer store file (default: workshop.yml's store_path, else "
+            "$DATASHARING_WORKSHOP_STORE or the user data folder)"
+        ),
     )
 
 

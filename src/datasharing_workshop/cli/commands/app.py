@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--config", metavar="FILE", help="workshop config (workshop.yml)")
     parser.add_argument("--group", help="group name; without it answers are not saved")
-    parser.add_argument("--store", metavar="PATH", help="answer store file")
+    parser.add_argument(
+        "--store", metavar="PATH", help="answer store file (default: workshop.yml's store_path)"
+    )
     parser.add_argument("--scenario-set", help="scenario set (standard)")
     parser.add_argument("--jurisdiction", help="catalogue id (ct)")
     parser.set_defaults(run=run)

@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Play a number of groups through every breakout (answers judged exactly as the "
             "Check button does) and have observers log invented notes, under a workshop name "
             "of your choice. The same --seed gives the same answers. The store is --store, "
-            "else $DATASHARING_WORKSHOP_STORE, else answers.sqlite in your user data folder."
+            "else the store_path of --config (or workshop.yml here or above), else "
+            "$DATASHARING_WORKSHOP_STORE, else answers.sqlite in your user data folder."
         ),
     )
     parser.add_argument(
@@ -40,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--scenario-set", default="standard", help="scenario set (default: standard)"
     )
-    parser.add_argument("--store", metavar="PATH", help="answer store file")
+    parser.add_argument(
+        "--store", metavar="PATH", help="answer store file (default: workshop.yml's store_path)"
+    )
     parser.add_argument(
         "--append",
         action="store_true",
@@ -97,9 +100,10 @@ def run(args: argparse.Namespace) -> int:
         notes_per_group=args.notes,
     )
     print(
-        f"saved {sim.answers} answers from {len(sim.groups)} groups "
-        f"({', '.join(sim.exercises)}) and {sim.observations} observer notes on "
-        f"{len(sim.sections)} playbook sections, as workshop '{sim.workshop}' in {sim.store_path}",
+        f"saved {_count(sim.answers, 'answer')} from {_count(len(sim.groups), 'group')} "
+        f"({', '.join(sim.exercises)}) and {_count(sim.observations, 'observer note')} on "
+        f"{_count(len(sim.sections), 'playbook section')}, as workshop '{sim.workshop}' "
+        f"in {sim.store_path}",
         file=sys.stderr,
     )
     print(
@@ -119,3 +123,7 @@ def report_back_notebook() -> str:
     except (ContentError, InputError):  # the answers are saved; only the hint is lost
         stem = None
     return f"notebooks/{stem}.ipynb" if stem else "the report-back notebook"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
