@@ -281,8 +281,19 @@ def test_an_observer_note_is_saved_with_group_and_section(room):
 def test_the_live_report_back_pages_through_its_parts(room):
     status, _, page = get(f"{room.url}/room/report?token={FACILITATOR}")
     assert status == 200 and "How the groups did" in page and "Next: Most-missed items" in page
-    status, _, page = get(f"{room.url}/room/report?part=5&token={FACILITATOR}")
+    status, _, page = get(f"{room.url}/room/report?part=-1&token={FACILITATOR}")
     assert status == 200 and "What the observers heard" in page
+
+
+def test_the_live_report_back_has_a_screen_per_breakout_answered(room):
+    """Item by item for every breakout the groups answered, not only the two with charts."""
+    from datasharing_workshop.reportback.simulate import simulate_workshop
+
+    simulate_workshop(room.store, "room-test", groups=1, seed=3, notes_per_group=0)
+    status, _, page = get(f"{room.url}/room/report?token={FACILITATOR}")
+    assert status == 200
+    for title in ("Classifying data", "Linking datasets", "De-identifying and aggregating"):
+        assert f"{title}: item by item" in page, title
 
 
 def test_the_table_cards_carry_the_participant_code_not_the_facilitators(room):

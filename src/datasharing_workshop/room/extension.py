@@ -121,6 +121,9 @@ class RoomState:
             ("Most-missed items", report.most_missed_chart()),
             ("Breakout 1: which categories were confused", report.confusion_chart()),
             ("Breakout 2: which channels were chosen", report.channels_chart()),
+            # Every breakout the groups answered, item by item, one screen each (the same
+            # tables as the report-back notebook), in the order of the day.
+            *((f"{e.title}: item by item", report.answers(e.id)) for e in report.data.exercises),
             ("Where the groups disagreed", report.discussion_prompts()),
             ("What the observers heard", report.observations()),
         ]
