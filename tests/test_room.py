@@ -109,6 +109,21 @@ def test_pool_sizes_per_page_and_by_default_one_per_group(tmp_path, capsys):
     assert "No kernels are started ahead" in capsys.readouterr().out
 
 
+def test_the_default_pool_stays_within_a_laptops_memory(tmp_path, capsys):
+    """Ten groups: one kernel per group for every page would hold 9 x 10 x ~100 MB."""
+    from datasharing_workshop.room.serve import DEFAULT_POOL_TOTAL
+
+    groups = [f"Group {letter}" for letter in "ABCDEFGHIJ"]
+    out = tmp_path / "room"
+    path = config(tmp_path, groups=groups)
+    assert main(["serve", "--prepare-only", "--config", str(path), "--output", str(out)]) == 0
+    room = json.loads((out / "room.json").read_text())
+    pages = len(participant_pages(REPO / "notebooks"))
+    assert room["pool_size"] == DEFAULT_POOL_TOTAL // pages < len(groups)
+    assert room["pool_size"] * pages <= DEFAULT_POOL_TOTAL
+    assert f"{room['pool_size'] * pages} in all" in capsys.readouterr().out
+
+
 def test_prepare_writes_copies_without_facilitator_cells_and_no_codes(tmp_path, capsys):
     out = tmp_path / "room"
     status = main(

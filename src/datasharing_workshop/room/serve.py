@@ -40,6 +40,10 @@ from .settings import (
 )
 from .voila_template import TEMPLATE, use_in_this_process
 
+#: Kernels started ahead in all when --pool-size is not given. Each holds about 100 MB, and
+#: every page of the day keeps its pool: 10 groups x 9 pages would be 7 GB on a laptop that
+#: often has 8 GB. 40 (about 4 GB) keeps one per group for every page up to 4 groups.
+DEFAULT_POOL_TOTAL = 40
 MARKER = ".datasharing-room"
 CARDS_FILE = "cards.html"
 PAGES_FILE = "pages.json"
@@ -200,7 +204,9 @@ def prepare_room(options: RoomOptions) -> PreparedRoom:
     pool_size = options.pool_size
     if pool_size is None:
         # On a hub each server is one person's, who opens one page at a time: no pool.
-        pool_size = 0 if options.hub else len(workshop.groups)
+        # Otherwise one per group for every page, within DEFAULT_POOL_TOTAL in all.
+        fits = max(1, DEFAULT_POOL_TOTAL // max(len(pages), 1))
+        pool_size = 0 if options.hub else min(len(workshop.groups), fits)
     pool_sizes = _page_pools(options.pool_sizes, pages)
     settings = from_workshop(
         workshop,

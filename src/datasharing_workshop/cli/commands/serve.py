@@ -61,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="N | PAGE=N",
         help=(
-            "kernels started ahead for each page, so pages open at once (one per group); "
+            "kernels started ahead for each page, so pages open at once (one per group, "
+            "40 in all at most); "
             "PAGE=N for one page (its notebook name or exercise id), e.g. --pool-size 1 "
             "--pool-size classify_data=30 before everyone opens breakout 1; about 100 MB each"
         ),
