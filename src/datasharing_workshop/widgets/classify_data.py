@@ -33,6 +33,7 @@ from .common import (
     escape,
     exercise_box,
     feedback_section,
+    key_notes_and_source,
     link,
     notebook_api,
     option_label,
@@ -325,13 +326,7 @@ def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct"
             f'<table class="dsw-table"><thead><tr><th scope="col">Field</th>'
             f'<th scope="col">Category</th><th scope="col">Governing rule</th>'
             f'<th scope="col">Why</th></tr></thead><tbody>{"".join(rows)}</tbody></table>\n'
-            f"<ul>{overall}</ul>\n"
-            + (
-                f"<p><strong>Facilitator notes:</strong> {escape(sc.facilitator_notes)}</p>\n"
-                if sc.facilitator_notes
-                else ""
-            )
-            + f"<p>Playbook: {link(section.title, section.url)}</p>"
+            f"<ul>{overall}</ul>\n" + key_notes_and_source(sc.facilitator_notes, section)
         )
     parts.append("</div>")
     return "\n".join(parts)

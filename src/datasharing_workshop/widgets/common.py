@@ -617,6 +617,13 @@ def notebook_api(
     return one, every
 
 
+def key_notes_and_source(notes: str, section: Any) -> str:
+    """The end of a scenario in an answer key: the facilitator's notes (if any), then the
+    playbook section it rests on, linked."""
+    told = f"<p><strong>Facilitator notes:</strong> {escape(notes)}</p>\n" if notes else ""
+    return told + f"<p>Playbook: {link(section.title, section.url)}</p>"
+
+
 def reference_card(render: Callable[..., str], *, about: str) -> Callable[..., Any]:
     """The ``guide`` function a breakout module offers its notebook.
 

@@ -39,6 +39,7 @@ from .common import (
     escape,
     exercise_box,
     feedback_section,
+    key_notes_and_source,
     link,
     notebook_api,
     reference_card,
@@ -318,12 +319,7 @@ def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct"
             f"<h3>{i}. {escape(sc.title)} <small>({escape(sc.difficulty)})</small></h3>\n"
             f"<p><strong>What the check finds in the first draft:</strong></p>\n"
             f"<ul>{found or '<li>Nothing.</li>'}</ul>\n{model}\n"
-            + (
-                f"<p><strong>Facilitator notes:</strong> {escape(sc.facilitator_notes)}</p>\n"
-                if sc.facilitator_notes
-                else ""
-            )
-            + f"<p>Playbook: {link(section.title, section.url)}</p>"
+            + key_notes_and_source(sc.facilitator_notes, section)
         )
     parts.append("</div>")
     return "\n".join(parts)

@@ -55,6 +55,7 @@ from .common import (
     escape,
     exercise_box,
     feedback_section,
+    key_notes_and_source,
     link,
     notebook_api,
     reference_card,
@@ -615,12 +616,7 @@ def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct"
             f"{' '.join(escape(s) for s in result_sentences(catalogue, result))}</p>\n"
             + counts_table(counted, result, sc.columns)
             + "\n"
-            + (
-                f"<p><strong>Facilitator notes:</strong> {escape(sc.facilitator_notes)}</p>\n"
-                if sc.facilitator_notes
-                else ""
-            )
-            + f"<p>Playbook: {link(section.title, section.url)}</p>"
+            + key_notes_and_source(sc.facilitator_notes, section)
         )
     parts.append("</div>")
     return "\n".join(parts)

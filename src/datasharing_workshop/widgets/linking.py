@@ -29,6 +29,7 @@ from .common import (
     escape,
     exercise_box,
     feedback_section,
+    key_notes_and_source,
     notebook_api,
     reference_card,
     scenario_header_html,
@@ -245,13 +246,7 @@ def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct"
             f"<h3>{i}. {escape(sc.title)} <small>({escape(sc.difficulty)})</small></h3>\n"
             f'<table class="dsw-table"><thead><tr><th scope="col">Choice</th>'
             f'<th scope="col">Right answer</th><th scope="col">Why</th></tr></thead>'
-            f"<tbody>{body}</tbody></table>\n"
-            + (
-                f"<p><strong>Facilitator notes:</strong> {escape(sc.facilitator_notes)}</p>\n"
-                if sc.facilitator_notes
-                else ""
-            )
-            + f"<p>Playbook: {html_link(section.title, section.url)}</p>"
+            f"<tbody>{body}</tbody></table>\n" + key_notes_and_source(sc.facilitator_notes, section)
         )
     parts.append("</div>")
     return "\n".join(parts)

@@ -46,6 +46,7 @@ from .common import (
     escape,
     exercise_box,
     feedback_section,
+    key_notes_and_source,
     link,
     notebook_api,
     reference_card,
@@ -418,12 +419,7 @@ def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct"
             f'<table class="dsw-table"><thead><tr><th scope="col">Channel</th>'
             f'<th scope="col">Verdict</th><th scope="col">Why</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>\n{steps_html}\n"
-            + (
-                f"<p><strong>Facilitator notes:</strong> {escape(sc.facilitator_notes)}</p>\n"
-                if sc.facilitator_notes
-                else ""
-            )
-            + f"<p>Playbook: {link(section.title, section.url)}</p>"
+            + key_notes_and_source(sc.facilitator_notes, section)
         )
     parts.append("</div>")
     return "\n".join(parts)
