@@ -204,6 +204,40 @@ def test_killed_build_sigkill_leaves_no_kernel_running(killed_build):
     assert ended(process) == -signal.SIGKILL
     # A killed process cleans nothing up: each kernel notices its parent is gone.
     wait_for(lambda: not kernels_of(token, process.pid), "the kernels of a killed build to end")
+    # Their connection files stay, in the build's own folder of the cache, which the next
+    # build removes because no process with that id runs any more.
+    files = [Path(cmd.split(" -f ", 1)[1].split()[0]) for cmd in kernels.values()]
+    folders = {f.parent for f in files}
+    assert len(folders) == 1 and folders.pop().name == str(process.pid), files
+    from datasharing_workshop.handouts.execute import kernel_files_folder
+
+    with kernel_files_folder(files[0].parent.parent) as own:
+        assert own is not None and own.name == str(os.getpid())
+        assert not any(f.exists() for f in files)
+    assert not own.exists()
+
+
+def test_kernel_files_folders_of_running_builds_are_kept(tmp_path):
+    """Two builds sharing a cache: one's start never removes the other's kernel files."""
+    from datasharing_workshop.handouts.execute import kernel_files_folder
+
+    other = tmp_path / str(os.getppid())  # a process that is running: pytest's parent
+    other.mkdir()
+    (other / "kernel-x.json").write_text("{}", encoding="utf-8")
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = tmp_path / gone.stdout.strip()
+    dead.mkdir()
+    (tmp_path / "notes").mkdir()  # not a build's folder: left alone
+    with kernel_files_folder(tmp_path) as own:
+        assert own == tmp_path / str(os.getpid()) and own.is_dir()
+        assert (other / "kernel-x.json").exists()
+        assert not dead.exists()
+    assert not own.exists() and other.exists() and (tmp_path / "notes").exists()
 
 
 # ------------------------------------------------------------------ full_disk

@@ -625,7 +625,7 @@ def _run(
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from .execute import ExecutionJob, execute_notebooks
+    from .execute import ExecutionJob, execute_notebooks, kernel_files_folder
     from .worker import read_executed, render_task
 
     parallel = max(1, min(jobs or os.cpu_count() or 1, len(to_execute) or 1))
@@ -716,25 +716,27 @@ def _run(
 
             reads_dir = cache_dir / "reads"
             reads_dir.mkdir(parents=True, exist_ok=True)
-            execution_jobs = [
-                ExecutionJob(
-                    stem=plan.info.stem,
-                    path=plan.info.path,
-                    shown_as=plan.info.shown_as,
-                    parameters=plan.parameters,
-                    parameters_cell=plan.info.parameters_cell,
-                    cwd=workshop.notebook_folder,
-                    reads_path=reads_dir / f"{plan.info.stem}.json",
-                    kernel_name=plan.kernel,
-                )
-                for plan in _longest_first(to_execute)
-            ]
-            try:
-                await execute_notebooks(execution_jobs, parallel=parallel, on_done=on_done)
-                await asyncio.gather(*pending)
-            finally:
-                for future in pending:
-                    future.cancel()
+            with kernel_files_folder(cache_dir / "kernels") as connection_dir:
+                execution_jobs = [
+                    ExecutionJob(
+                        stem=plan.info.stem,
+                        path=plan.info.path,
+                        shown_as=plan.info.shown_as,
+                        parameters=plan.parameters,
+                        parameters_cell=plan.info.parameters_cell,
+                        cwd=workshop.notebook_folder,
+                        reads_path=reads_dir / f"{plan.info.stem}.json",
+                        kernel_name=plan.kernel,
+                        connection_dir=connection_dir,
+                    )
+                    for plan in _longest_first(to_execute)
+                ]
+                try:
+                    await execute_notebooks(execution_jobs, parallel=parallel, on_done=on_done)
+                    await asyncio.gather(*pending)
+                finally:
+                    for future in pending:
+                        future.cancel()
 
     try:
         asyncio.run(drive())

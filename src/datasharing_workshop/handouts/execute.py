@@ -29,9 +29,11 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,9 @@ class ExecutionJob:
     #: Where the kernel writes what it read (JSON, see :mod:`.reads`).
     reads_path: Path
     kernel_name: str = KERNEL_NAME
+    #: Where its kernel's connection file goes (see :func:`kernel_files_folder`); None:
+    #: Jupyter's runtime folder.
+    connection_dir: Path | None = None
 
 
 @dataclass
@@ -215,6 +220,8 @@ async def _start_kernel(job: ExecutionJob, live: set[Any]) -> tuple[Any, Any]:
 
     for attempt in range(1, KERNEL_START_TRIES + 1):
         km = AsyncKernelManager(kernel_name=job.kernel_name)
+        if job.connection_dir is not None:
+            km.connection_file = str(job.connection_dir / f"kernel-{uuid.uuid4()}.json")
         live.add(km)
         kc = None
         try:
@@ -260,6 +267,48 @@ def _kill_left(live: set[Any]) -> None:
         with contextlib.suppress(Exception):
             km.cleanup_connection_file()
         live.discard(km)
+
+
+@contextlib.contextmanager
+def kernel_files_folder(root: Path) -> Iterator[Path | None]:
+    """A folder of this build's own, under ``root``, for its kernels' connection files.
+
+    A build killed outright (SIGKILL) cannot remove them (a few hundred bytes each, with a
+    dead kernel's key); the next build removes the folders of builds no longer running.
+    Each folder is named after its build's process id, so two builds sharing a cache never
+    touch each other's files. Windows has no safe "is it running" probe (``os.kill(pid,
+    0)`` sends Ctrl+C there), so old folders stay. Yields None when the folder cannot be
+    made or written (a full disk): the kernels then use Jupyter's runtime folder.
+    """
+    own = root / str(os.getpid())
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            for folder in root.iterdir():
+                if folder.name.isdigit() and folder != own and not _running(int(folder.name)):
+                    shutil.rmtree(folder, ignore_errors=True)
+        own.mkdir(exist_ok=True)
+        probe = own / "probe"  # a connection file's size: a full disk shows here
+        probe.write_bytes(b" " * 512)
+        probe.unlink()
+    except OSError:
+        shutil.rmtree(own, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield own
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
 
 
 #: Signals that stop a build cleanly (SIGINT is asyncio's own: it cancels the run too).
