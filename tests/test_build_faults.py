@@ -240,6 +240,49 @@ def test_kernel_files_folders_of_running_builds_are_kept(tmp_path):
     assert not own.exists() and other.exists() and (tmp_path / "notes").exists()
 
 
+def test_killed_pdf_build_leaves_no_browser_running(tmp_path):
+    """``build --pdf`` stopped (SIGTERM, as a closed terminal or a CI timeout) while Chromium
+    prints: no browser or driver process may outlive it."""
+    from datasharing_workshop.handouts.pdf import chromium_path
+
+    pytest.importorskip("playwright")
+    if not chromium_path().is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"no Chromium at {chromium_path()}: run tests/browser/setup.sh")
+        pytest.skip(f"no Chromium at {chromium_path()}")
+    root = make_workspace(tmp_path, ("01_welcome", "02_classify_breakout"))
+    token = uuid.uuid4().hex
+    with (root / "stderr.txt").open("wb") as err:
+        process = subprocess.Popen(
+            build_command(root, "--output", str(root / "out"), "--pdf"),
+            stdin=subprocess.DEVNULL,
+            stdout=err,
+            stderr=err,
+            env=build_env(root, token),
+            cwd=root,
+            start_new_session=True,
+        )
+    try:
+
+        def printing() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"the build ended before it printed: {stderr_of(root)}")
+            return any("chrom" in cmd for cmd in processes_with(token).values())
+
+        wait_for(printing, "Chromium to start printing")
+        os.killpg(process.pid, signal.SIGTERM)
+        assert ended(process) != 0
+        wait_for(lambda: not processes_with(token), "every process of the stopped build to end")
+        assert "Traceback" not in stderr_of(root), stderr_of(root)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for pid in processes_with(token):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
 # ------------------------------------------------------------------ full_disk
 
 NOTEBOOKS = ("01_welcome", "02_classify_breakout")
