@@ -171,3 +171,43 @@ def test_pick_scenario_by_id_and_position():
         pick_scenario(scenarios, 3)
     with pytest.raises(InputError, match="expected one of: a, b"):
         pick_scenario(scenarios, "c")
+
+
+def _all_widgets(widget) -> list:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += _all_widgets(child)
+    return found
+
+
+@pytest.mark.parametrize("breakout", ["classify_data", "transfer_channel", "linking"])
+def test_a_page_shares_its_layouts_and_styles(breakout):
+    """Each widget model is a message from the kernel when a page opens (widgets.shared_models):
+    the page's controls share their default and equal layouts and styles."""
+    import importlib
+
+    module = importlib.import_module(f"datasharing_workshop.widgets.{breakout}")
+    controls = [w for box in module.exercises() for w in _all_widgets(box)]
+    layouts = {id(w.layout) for w in controls}
+    styles = {id(w.style) for w in controls if hasattr(w, "style")}
+    assert len(controls) > 20
+    assert len(layouts) <= 8 and len(styles) <= 8, (len(layouts), len(styles))
+    # Outside a page's building, ipywidgets' own behaviour is back.
+    a, b = widgets.HTML(), widgets.HTML()
+    assert a.layout is not b.layout and a.style is not b.style
+
+
+def test_no_widget_changes_a_layout_or_style_it_may_share():
+    """A shared layout or style changed in place would change every widget sharing it."""
+    import re
+    from pathlib import Path
+
+    assignment = re.compile(r"\.(?:layout|style)\.\w+\s*=[^=]")
+    folder = Path(common.__file__).parent
+    found = [
+        f"{path.name}:{n}"
+        for path in sorted(folder.glob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if assignment.search(line)
+    ]
+    assert found == []

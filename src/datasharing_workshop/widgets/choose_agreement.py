@@ -177,13 +177,13 @@ def build(
             description=label,
             tooltip=agreement.summary,
             indent=False,
-            layout=widgets.Layout(width="auto"),
+            layout={"width": "auto"},
         )
         marks[agreement.id] = widgets.HTML(value="")
         rows.append(
             widgets.HBox(
                 [checkboxes[agreement.id], marks[agreement.id]],
-                layout=widgets.Layout(align_items="center"),
+                layout={"align_items": "center"},
             )
         )
 

@@ -169,7 +169,7 @@ def build(
             description=f.name,
             tooltip=f"Category of the field {f.name}",
             style={"description_width": f"{width}ch"},
-            layout=widgets.Layout(width=f"calc({width}ch + 24em)"),
+            layout={"width": f"calc({width}ch + 24em)"},
         )
         rule[f.name] = widgets.Dropdown(
             options=rule_opts,
@@ -177,13 +177,13 @@ def build(
             description="Governing rule",
             tooltip=f"Governing rule for the field {f.name}",
             style={"description_width": "8em"},
-            layout=widgets.Layout(width="24em"),
+            layout={"width": "24em"},
         )
         mark[f.name] = widgets.HTML(value="")
         rows.append(
             widgets.HBox(
                 [category[f.name], rule[f.name], mark[f.name]],
-                layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                layout={"flex_flow": "row wrap", "align_items": "center"},
             )
         )
 

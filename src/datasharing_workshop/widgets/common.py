@@ -39,6 +39,7 @@ from ..breakouts.base import (
 from ..content.dates import format_moment
 from ..errors import InputError, KitError
 from ..store import AnswerRecord, AnswerStore, resolve_store_path
+from .shared_models import shared_default_models
 
 #: Mime type of the marker the handout builder looks for in each exercise's output.
 MARKER_MIME = "application/vnd.datasharing-workshop.exercise+json"
@@ -594,7 +595,8 @@ def notebook_api(
         jurisdiction: str = "ct",
     ) -> ExerciseBox:
         settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-        return exercise_boxes(exercise, settings, make, only=scenario, extra=extra)[0]
+        with shared_default_models():
+            return exercise_boxes(exercise, settings, make, only=scenario, extra=extra)[0]
 
     def every(
         *,
@@ -605,7 +607,8 @@ def notebook_api(
         jurisdiction: str = "ct",
     ) -> ExerciseList:
         settings = ExerciseSettings(workshop_id, group, scenario_set, store_path, jurisdiction)
-        return ExerciseList(exercise_boxes(exercise, settings, make, extra=extra))
+        with shared_default_models():
+            return ExerciseList(exercise_boxes(exercise, settings, make, extra=extra))
 
     for function, name, doc in (
         (one, "exercise", _EXERCISE_DOC),

@@ -176,7 +176,7 @@ def build(
             tooltip=q.question,
             rows=3,
             style={"description_width": "7em"},
-            layout=widgets.Layout(width="min(100%, 60em)"),
+            layout={"width": "min(100%, 60em)"},
         )
         marks[q.id] = widgets.HTML(value="")
         rows.append(
@@ -185,9 +185,7 @@ def build(
                 f"<small>{escape(q.help)}</small></p>"
             )
         )
-        rows.append(
-            widgets.HBox([boxes[q.id], marks[q.id]], layout=widgets.Layout(align_items="center"))
-        )
+        rows.append(widgets.HBox([boxes[q.id], marks[q.id]], layout={"align_items": "center"}))
 
     def current() -> dict[str, str]:
         return {q: box.value for q, box in boxes.items()}

@@ -404,13 +404,13 @@ def build(
             description=f.name,
             tooltip=f"How to share {f.name}: {f.description}",
             style={"description_width": f"{width}ch"},
-            layout=widgets.Layout(width=f"calc({width}ch + 30em)"),
+            layout={"width": f"calc({width}ch + 30em)"},
         )
         marks[f.name] = widgets.HTML(value="")
         rows.append(
             widgets.HBox(
                 [dropdowns[f.name], marks[f.name]],
-                layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                layout={"flex_flow": "row wrap", "align_items": "center"},
             )
         )
     saved_size = previous.get("min_cell_size")
@@ -423,7 +423,7 @@ def build(
         description=THRESHOLD_SUBJECT,
         tooltip="Every count smaller than this is hidden",
         style={"description_width": "10em"},
-        layout=widgets.Layout(width="16em"),
+        layout={"width": "16em"},
     )
     size_mark = widgets.HTML(value="")
     rule_note = widgets.HTML(

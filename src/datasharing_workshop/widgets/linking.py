@@ -116,9 +116,9 @@ def build(
     for control in (method, blocking, threshold, error):
         control.style = {"description_width": "8em"}
     for control in (method, blocking):
-        control.layout = widgets.Layout(width="32em")
-    threshold.layout = widgets.Layout(width="16em")
-    error.layout = widgets.Layout(width="auto")
+        control.layout = {"width": "32em"}
+    threshold.layout = {"width": "16em"}
+    error.layout = {"width": "auto"}
     result = widgets.HTML(value=result_html(scenario, method.value, blocking.value, 1))
 
     def update(_change: Any = None) -> None:

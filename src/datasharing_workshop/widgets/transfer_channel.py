@@ -181,7 +181,7 @@ def build(
         description="Channel",
         tooltip="The channel you would use to send this file",
         style={"description_width": "6em"},
-        layout=widgets.Layout(width="auto"),
+        layout={"width": "auto"},
     )
     channel_mark = widgets.HTML(value="")
     checkboxes: dict[str, widgets.Checkbox] = {}
@@ -194,13 +194,13 @@ def build(
             description=label,
             tooltip=label,
             indent=False,
-            layout=widgets.Layout(width="auto"),
+            layout={"width": "auto"},
         )
         step_marks[step_id] = widgets.HTML(value="")
         step_rows.append(
             widgets.HBox(
                 [checkboxes[step_id], step_marks[step_id]],
-                layout=widgets.Layout(align_items="center"),
+                layout={"align_items": "center"},
             )
         )
 
