@@ -131,19 +131,7 @@ def killed_build(tmp_path):
         path = root / "notebooks" / f"{name}.ipynb"
         path.write_text(json.dumps(slow_notebook(name)), encoding="utf-8")
     token = uuid.uuid4().hex
-    # Files, not pipes: the kernels inherit the build's standard error, and reading a pipe
-    # to its end would wait for them too, hiding whether the build stopped them itself.
-    with (root / "stderr.txt").open("wb") as err:
-        process = subprocess.Popen(
-            [*build_command(root), "--jobs", "2"],
-            stdin=subprocess.DEVNULL,
-            stdout=err,
-            stderr=err,
-            env=build_env(root, token),
-            cwd=root,
-            start_new_session=True,  # its own process group, as a shell job would be
-        )
-    try:
+    with build_in_background(root, token, "--jobs", "2") as process:
         running = [root / "notebooks" / f"{n}.running" for n in ("01_sleeps", "02_sleeps")]
 
         def both_running() -> bool:
@@ -153,6 +141,26 @@ def killed_build(tmp_path):
 
         wait_for(both_running, "both kernels to reach their sleeping cell")
         yield process, token, root
+
+
+@contextlib.contextmanager
+def build_in_background(root: Path, token: str, *extra: str):
+    """A build in its own process group, carrying ``token``; afterwards whatever it left
+    running is killed, so a failing test leaves nothing behind."""
+    # Files, not pipes: the kernels inherit the build's standard error, and reading a pipe
+    # to its end would wait for them too, hiding whether the build stopped them itself.
+    with (root / "stderr.txt").open("wb") as err:
+        process = subprocess.Popen(
+            build_command(root, *extra),
+            stdin=subprocess.DEVNULL,
+            stdout=err,
+            stderr=err,
+            env=build_env(root, token),
+            cwd=root,
+            start_new_session=True,  # its own process group, as a shell job would be
+        )
+    try:
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
@@ -252,17 +260,7 @@ def test_killed_pdf_build_leaves_no_browser_running(tmp_path):
         pytest.skip(f"no Chromium at {chromium_path()}")
     root = make_workspace(tmp_path, ("01_welcome", "02_classify_breakout"))
     token = uuid.uuid4().hex
-    with (root / "stderr.txt").open("wb") as err:
-        process = subprocess.Popen(
-            build_command(root, "--output", str(root / "out"), "--pdf"),
-            stdin=subprocess.DEVNULL,
-            stdout=err,
-            stderr=err,
-            env=build_env(root, token),
-            cwd=root,
-            start_new_session=True,
-        )
-    try:
+    with build_in_background(root, token, "--output", str(root / "out"), "--pdf") as process:
 
         def printing() -> bool:
             if process.poll() is not None:
@@ -274,13 +272,6 @@ def test_killed_pdf_build_leaves_no_browser_running(tmp_path):
         assert ended(process) != 0
         wait_for(lambda: not processes_with(token), "every process of the stopped build to end")
         assert "Traceback" not in stderr_of(root), stderr_of(root)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        for pid in processes_with(token):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
 
 
 # ------------------------------------------------------------------ full_disk

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from helpers.room_server import FakeHandler
 
 from datasharing_workshop.cli import main
 from datasharing_workshop.room.auth import ROLE_ENV, RoomHubAuthorizer, hub_role, role_of
@@ -180,19 +181,6 @@ class _HubAuth:
         return required & set(hub_user["scopes"])
 
 
-class _Request:
-    def __init__(self, path):
-        self.path = path
-
-
-class _Handler:
-    def __init__(self, path):
-        import logging
-
-        self.request = _Request(path)
-        self.log = logging.getLogger("test")
-
-
 def hub_user(name: str, scopes: list[str]):
     from jupyter_server.auth import User
 
@@ -237,7 +225,7 @@ def test_hub_authorizer_checks_hub_scopes_then_the_role(
     )
     owner = hub_user("ana", ["access:servers!server=ana/"])
     other = hub_user("ben", ["access:servers!server=ben/"])
-    handler = _Handler(path)
+    handler = FakeHandler(path)
     monkeypatch.setenv(ROLE_ENV, "participant")
     assert authorizer.is_authorized(handler, owner, action, resource) is participant_may
     assert authorizer.is_authorized(handler, other, action, resource) is False

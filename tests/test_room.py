@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from helpers.notebooks import BREAKOUT_EXERCISES, REPORT_BACK, WRAP_UP
+from helpers.room_server import FakeHandler
 
 from datasharing_workshop.cli import main
 from datasharing_workshop.room.auth import RoomAuthorizer, RoomIdentityProvider, role_of
@@ -226,19 +227,6 @@ def test_codes_name_the_role():
     assert provider.token == "console2026" and provider.auth_enabled
 
 
-class _Request:
-    def __init__(self, path):
-        self.path = path
-
-
-class _Handler:
-    def __init__(self, path):
-        import logging
-
-        self.request = _Request(path)
-        self.log = logging.getLogger("test")
-
-
 @pytest.mark.parametrize(
     ("path", "action", "resource", "allowed"),
     [
@@ -262,9 +250,9 @@ def test_what_a_participant_may_reach(path, action, resource, allowed):
     facilitator = User("facilitator-1")
     stranger = User("someone")
     assert role_of(participant) == "participant" and role_of(stranger) is None
-    assert authorizer.is_authorized(_Handler(path), participant, action, resource) is allowed
-    assert authorizer.is_authorized(_Handler(path), facilitator, action, resource) is True
-    assert authorizer.is_authorized(_Handler(path), stranger, action, resource) is False
+    assert authorizer.is_authorized(FakeHandler(path), participant, action, resource) is allowed
+    assert authorizer.is_authorized(FakeHandler(path), facilitator, action, resource) is True
+    assert authorizer.is_authorized(FakeHandler(path), stranger, action, resource) is False
 
 
 def test_cell_states():

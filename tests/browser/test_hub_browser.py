@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.browser_answers import answer_key_strings
 from helpers.hub_server import PASSWORD, PROXY, hub_env, running_hub, write_hub_config
 from helpers.room_server import write_config
 
@@ -32,18 +33,6 @@ WORKSHOP = "hub-test"
 PAGE_MS = 300_000
 #: The facilitator's report-back notebook (answer keys and all): never a participant's.
 (REPORT_BACK,) = (Path(__file__).resolve().parents[2] / "notebooks").glob("*_report_back.ipynb")
-
-
-def answer_key_strings() -> list[str]:
-    from datasharing_workshop.breakouts.scenarios import load_scenarios
-
-    found = []
-    for scenario in load_scenarios("classify_data", "ct"):
-        if scenario.facilitator_notes:
-            found.append(scenario.facilitator_notes.strip()[:60])
-        found += [f.explanation.strip()[:60] for f in scenario.dataset.fields if f.explanation]
-    assert found
-    return found
 
 
 def sign_in(context, hub_url: str, name: str):

@@ -18,9 +18,8 @@ import urllib.request
 
 import pytest
 from bs4 import BeautifulSoup
+from helpers.browser_answers import answer_key_strings, choose_something
 from helpers.room_server import FACILITATOR, PARTICIPANT, running_room
-
-from datasharing_workshop.breakouts.scenarios import load_scenarios
 
 pytestmark = pytest.mark.browser
 
@@ -41,26 +40,6 @@ NOTICE_MS = 120_000
 def scenario_index(group: int, member: int) -> int:
     """Groups A and C answer scenarios 1-3, groups B and D scenarios 4-6."""
     return member + MEMBERS * (group % 2)
-
-
-def answer_key_strings() -> list[str]:
-    """Text only the key holds: explanations and facilitator notes of breakout 1."""
-    found = []
-    for scenario in load_scenarios("classify_data", "ct"):
-        if scenario.facilitator_notes:
-            found.append(scenario.facilitator_notes.strip()[:60])
-        found += [f.explanation.strip()[:60] for f in scenario.dataset.fields if f.explanation]
-    assert found, "the test needs key-only text to look for"
-    return found
-
-
-def answer_something(box) -> None:
-    for select in box.locator("select").all():
-        if select.locator("option").count() > 1:
-            select.select_option(index=1)
-    radios = box.get_by_role("radio")
-    if radios.count():
-        radios.first.check()
 
 
 def test_twelve_participants_four_groups_console_and_handouts(browser, tmp_path, artifact_path):
@@ -140,7 +119,7 @@ def _work_the_room(browser, room, contexts, frames, artifact_path) -> None:
                 check = box.get_by_role("button", name="Check")
                 check.wait_for()
                 assert group in page.locator(".dsw-room-group").inner_text()
-                answer_something(box)
+                choose_something(box)
                 if page is first and title == BREAKOUTS[0][2]:
                     for secret in answer_key_strings():
                         assert not any(secret in f for f in frames), secret
@@ -176,7 +155,7 @@ def test_a_page_whose_kernel_was_stopped_says_so_and_reloads_with_its_answer(bro
             page.goto(f"{room.url}/voila/render/{stem}.ipynb?group=group-a&token={PARTICIPANT}")
             box = page.locator(".dsw-exercise").first
             box.get_by_role("button", name="Check").wait_for()
-            answer_something(box)
+            choose_something(box)
             box.get_by_role("button", name="Check").click()
             box.get_by_text("✔ Saved for Group A").wait_for()
             notice = page.locator("#dsw-page-closed")

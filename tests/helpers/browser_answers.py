@@ -19,3 +19,17 @@ def choose_something(box) -> None:
     boxes = box.get_by_role("checkbox")
     if boxes.count():
         boxes.first.check()
+
+
+def answer_key_strings() -> list[str]:
+    """Text only breakout 1's key holds (explanations and facilitator notes), to look for in
+    what a participant's browser receives."""
+    from datasharing_workshop.breakouts.scenarios import load_scenarios
+
+    found = []
+    for scenario in load_scenarios("classify_data", "ct"):
+        if scenario.facilitator_notes:
+            found.append(scenario.facilitator_notes.strip()[:60])
+        found += [f.explanation.strip()[:60] for f in scenario.dataset.fields if f.explanation]
+    assert found, "the test needs key-only text to look for"
+    return found

@@ -12,14 +12,11 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.processes import stop_process_tree
+from helpers.processes import stop_process_tree, wait_until_it_answers
 from helpers.room_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,19 +91,19 @@ def start_hub(home: Path, config: Path, port: int, env: dict[str, str]) -> Hub:
             start_new_session=True,
         )
     hub = Hub(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyterhub exited with {process.returncode}:\n{hub.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{hub.url}/hub/login", timeout=5) as response:
-                if response.status == 200:
-                    return hub
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    stop_process_tree(process, STOP_S)
-    raise RuntimeError(f"jupyterhub did not answer within {START_S} s:\n{hub.log_tail()}")
+    try:
+        wait_until_it_answers(
+            process,
+            f"{hub.url}/hub/login",
+            name="jupyterhub",
+            log_tail=hub.log_tail,
+            within=START_S,
+            poll=0.5,
+        )
+    except RuntimeError:
+        stop_process_tree(process, STOP_S)
+        raise
+    return hub
 
 
 @contextlib.contextmanager

@@ -6,6 +6,10 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 
 
 def stop_process_tree(process: subprocess.Popen, timeout: float) -> list[str]:
@@ -36,3 +40,28 @@ def stop_process_tree(process: subprocess.Popen, timeout: float) -> list[str]:
             leftovers.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
             proc.kill()
     return leftovers
+
+
+def wait_until_it_answers(
+    process: subprocess.Popen,
+    url: str,
+    *,
+    name: str,
+    log_tail: Callable[[], str],
+    within: float,
+    poll: float = 0.25,
+) -> None:
+    """Return once ``url`` answers 200; raise RuntimeError (with the log's tail) if the
+    server exits first or has not answered ``within`` seconds (a bound, not a target)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log_tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(poll)
+    raise RuntimeError(f"{name} did not answer within {within:.0f} s:\n{log_tail()}")

@@ -8,14 +8,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.processes import stop_process_tree
+from helpers.processes import stop_process_tree, wait_until_it_answers
 
 PARTICIPANT = "tables2026"
 FACILITATOR = "console2026"
@@ -133,19 +130,14 @@ def start_room(
             start_new_session=True,
         )
     room = Room(f"http://127.0.0.1:{port}", process, log, home / "room", store, config)
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"serve exited with {process.returncode}:\n{room.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{room.url}/login", timeout=5) as response:
-                if response.status == 200:
-                    return room
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    stop_room(room)
-    raise RuntimeError(f"serve did not answer within {START_S} s:\n{room.log_tail()}")
+    try:
+        wait_until_it_answers(
+            process, f"{room.url}/login", name="serve", log_tail=room.log_tail, within=START_S
+        )
+    except RuntimeError:
+        stop_room(room)
+        raise
+    return room
 
 
 def stop_room(room: Room) -> list[str]:
@@ -168,3 +160,14 @@ def running_room(
         leftovers = stop_room(room)
     if leftovers:
         raise AssertionError(f"still running after the room stopped: {leftovers}")
+
+
+class FakeHandler:
+    """What the room's authorizers read of a request handler: its path and its log."""
+
+    def __init__(self, path: str):
+        import logging
+        from types import SimpleNamespace
+
+        self.request = SimpleNamespace(path=path)
+        self.log = logging.getLogger("test")
