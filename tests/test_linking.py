@@ -78,3 +78,18 @@ def test_unknown_method_or_blocking_is_refused(ex):
         link(ex, "guess")
     with pytest.raises(ValueError, match="unknown blocking"):
         link(ex, "exact_id", "shoe_size")
+
+
+def test_every_linking_choice_reads_from_the_messages():
+    """The choices' wording is content (exercises/messages.yaml, checked by the catalogue),
+    never a Python literal: a choice added to the rules needs its message declared too."""
+    from datasharing_workshop.breakouts.linking import CHOICES, choice_label, either
+    from datasharing_workshop.content.catalogue import MESSAGE_PLACEHOLDERS, load_catalogue
+
+    catalogue = load_catalogue("ct")
+    for choice in CHOICES:
+        assert MESSAGE_PLACEHOLDERS[f"linking_{choice}"] == set()
+        assert choice_label(catalogue, choice) == catalogue.messages[f"linking_{choice}"]
+    assert either(catalogue, ["birth_year", "zip", "last_initial"]) == (
+        "Birth year or ZIP code or first letter of the last name"
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -42,18 +42,21 @@ from .base import (
 
 ERRORS = ("false_match", "missed_match")
 
-#: How each choice reads (interface labels).
-LABELS = {
-    "exact_id": "Exact match on the state ID",
-    "name_birth_date": "Exact match on name and birth date",
-    "probabilistic": "Probabilistic score over several fields",
-    "none": "No blocking: compare every pair",
-    "birth_year": "Birth year",
-    "zip": "ZIP code",
-    "last_initial": "First letter of the last name",
-    "false_match": "A false match (two different people joined)",
-    "missed_match": "A missed match (one person left in two pieces)",
-}
+#: Every choice a group makes. Each reads as the message ``linking_<id>`` of
+#: exercises/messages.yaml, which a jurisdiction may reword.
+CHOICES = (*METHODS, *BLOCKING, *ERRORS)
+
+
+def choice_label(catalogue: Catalogue, choice: str) -> str:
+    """How ``choice`` reads; an id that is no choice (an old saved answer) reads as itself."""
+    return catalogue.messages.get(f"linking_{choice}", choice)
+
+
+def either(catalogue: Catalogue, ids: Sequence[str]) -> str:
+    """ "Birth year or ZIP code": labels after the first lose their capital (not an acronym's)."""
+    names = [choice_label(catalogue, i) for i in ids]
+    later = [n if n[1:2].isupper() else n[:1].lower() + n[1:] for n in names[1:]]
+    return " or ".join(names[:1] + later)
 
 
 class LinkingKey(Entry):
@@ -135,13 +138,20 @@ def check_linking(
         )
     in_range = threshold is not None and key.threshold_min <= threshold <= key.threshold_max
     checks = [
-        ("method", "Method", method, method in key.method, _either(key.method), why.method),
+        (
+            "method",
+            "Method",
+            method,
+            method in key.method,
+            either(catalogue, key.method),
+            why.method,
+        ),
         (
             "blocking",
             "Blocking",
             blocking,
             blocking in key.blocking,
-            _either(key.blocking),
+            either(catalogue, key.blocking),
             why.blocking,
         ),
         (
@@ -157,7 +167,7 @@ def check_linking(
             "Error that matters more",
             error,
             error == key.error,
-            LABELS[key.error],
+            choice_label(catalogue, key.error),
             why.error,
         ),
     ]
@@ -167,7 +177,7 @@ def check_linking(
         kind: Kind = "right" if right else "wrong"
         marks[item] = kind
         mark = "right" if right else ("missed" if not chosen else "wrong")
-        shown = LABELS.get(chosen, chosen)
+        shown = choice_label(catalogue, chosen) if chosen else chosen
         items.append(
             FeedbackItem(kind, label, (f"Your choice: {shown or 'none'}.", reason), (source,))
         )
@@ -200,10 +210,6 @@ def check_linking(
         marks=marks,
         items=tuple(item_marks),
     )
-
-
-def _either(ids: list[str]) -> str:
-    return " or ".join(LABELS.get(i, i) for i in ids)
 
 
 class Linking(Breakout):

@@ -90,6 +90,16 @@ MESSAGE_PLACEHOLDERS: dict[str, set[str]] = {
     "steps_none": set(),
     "basis_playbook": set(),
     "basis_kit": set(),
+    # Breakout 6's choices, by id: methods, blocking fields, errors (breakouts.linking).
+    "linking_exact_id": set(),
+    "linking_name_birth_date": set(),
+    "linking_probabilistic": set(),
+    "linking_none": set(),
+    "linking_birth_year": set(),
+    "linking_zip": set(),
+    "linking_last_initial": set(),
+    "linking_false_match": set(),
+    "linking_missed_match": set(),
 }
 
 T = TypeVar("T")

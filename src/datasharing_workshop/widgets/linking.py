@@ -15,9 +15,10 @@ import ipywidgets as widgets
 from ..breakouts.base import DEFAULT_SET, Evaluation
 from ..breakouts.linking import (
     ERRORS,
-    LABELS,
     LinkingScenario,
     check_linking,
+    choice_label,
+    either,
     extracts,
 )
 from ..breakouts.scenarios import load_scenarios
@@ -48,8 +49,8 @@ INSTRUCTIONS = (
 )
 
 
-def _options(ids: tuple[str, ...], prompt: str) -> list[tuple[str, str]]:
-    return [(prompt, NOT_CHOSEN)] + [(LABELS[i], i) for i in ids]
+def _options(catalogue: Catalogue, ids: tuple[str, ...], prompt: str) -> list[tuple[str, str]]:
+    return [(prompt, NOT_CHOSEN)] + [(choice_label(catalogue, i), i) for i in ids]
 
 
 def result_html(scenario: LinkingScenario, method: str, blocking: str, threshold: int) -> str:
@@ -87,12 +88,12 @@ def build(
         return value if value in ids else NOT_CHOSEN
 
     method = widgets.Dropdown(
-        options=_options(METHODS, "— choose a method —"),
+        options=_options(catalogue, METHODS, "— choose a method —"),
         value=pick("method", METHODS),
         description="Method",
     )
     blocking = widgets.Dropdown(
-        options=_options(BLOCKING, "— choose what to block on —"),
+        options=_options(catalogue, BLOCKING, "— choose what to block on —"),
         value=pick("blocking", BLOCKING),
         description="Blocking",
     )
@@ -106,7 +107,7 @@ def build(
         description="Threshold",
     )
     error = widgets.RadioButtons(
-        options=[(LABELS[e], e) for e in ERRORS],
+        options=[(choice_label(catalogue, e), e) for e in ERRORS],
         value=pick("error", ERRORS) or None,
         description="Worse here",
         tooltip="Which error would do more harm for this use",
@@ -146,7 +147,7 @@ def build(
         chosen = current()
         rows = "".join(
             f'<tr><th scope="row">{escape(label)}</th>'
-            f"<td>{escape(LABELS.get(str(chosen[k]), chosen[k]) or '—')}</td></tr>"
+            f"<td>{escape(choice_label(catalogue, str(chosen[k])) if chosen[k] else '—')}</td></tr>"
             for k, label in (
                 ("method", "Method"),
                 ("blocking", "Blocking"),
@@ -190,7 +191,7 @@ def guide_html(*, jurisdiction: str = "ct", scenario_set: str = DEFAULT_SET) -> 
     section = catalogue.section(first.source)
 
     def words(ids: tuple[str, ...]) -> str:
-        return "; ".join(escape(LABELS[i]) for i in ids)
+        return "; ".join(escape(choice_label(catalogue, i)) for i in ids)
 
     return (
         '<div class="dsw-guide">\n<h2>Linking two agencies\u2019 records</h2>\n<ul>'
@@ -209,13 +210,6 @@ guide = reference_card(
 )
 
 
-def _either(ids: tuple[str, ...] | list[str]) -> str:
-    """ "Birth year or ZIP code": labels after the first lose their capital (not an acronym's)."""
-    names = [LABELS[i] for i in ids]
-    later = [n if n[1:2].isupper() else n[:1].lower() + n[1:] for n in names[1:]]
-    return " or ".join(names[:1] + later)
-
-
 def answer_key(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct") -> Any:
     """The facilitator's key: every scenario's right choices and why."""
     from IPython.display import HTML
@@ -231,10 +225,10 @@ def answer_key_html(*, scenario_set: str = DEFAULT_SET, jurisdiction: str = "ct"
     for i, sc in enumerate(scenarios, start=1):
         k, why = sc.key, sc.explanations
         rows = [
-            ("Method", _either(k.method), why.method),
-            ("Blocking", _either(k.blocking), why.blocking),
+            ("Method", either(catalogue, k.method), why.method),
+            ("Blocking", either(catalogue, k.blocking), why.blocking),
             ("Threshold", f"{k.threshold_min} to {k.threshold_max}", why.threshold),
-            ("Worse here", LABELS[k.error], why.error),
+            ("Worse here", choice_label(catalogue, k.error), why.error),
         ]
         body = "".join(
             f'<tr><th scope="row">{escape(choice)}</th><td>{escape(right)}</td>'
